@@ -1,0 +1,33 @@
+// Builds the single-file `argus` binary: `bun scripts/build.ts [--outfile dist/argus]`.
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const root = join(import.meta.dir, "..");
+const { values } = parseArgs({ options: { outfile: { type: "string", default: join(root, "dist/argus") } } });
+
+// Migrations travel as assets at their source paths ("[dir]/[name].[ext]" under root), so inside the binary they
+// sit at /$bunfs/root/db/migrations — the folder db/client.ts hands to drizzle's migrator. New migrations are
+// picked up by the glob; nothing is generated or committed.
+const migrations = [...new Bun.Glob("db/migrations/*.sql").scanSync(root), "db/migrations/meta/_journal.json"];
+
+const started = performance.now();
+const result = await Bun.build({
+  entrypoints: [join(root, "server/main.ts"), ...migrations.map((m) => join(root, m))],
+  root,
+  // "file" embeds them byte for byte; source that imports JSON says `with { type: "json" }`, which wins over this.
+  loader: { ".sql": "file", ".json": "file" },
+  naming: { asset: "[dir]/[name].[ext]" },
+  compile: { outfile: values.outfile },
+  minify: true,
+});
+
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+const binary = Bun.file(values.outfile);
+const mb = ((await binary.size) / 1024 / 1024).toFixed(1);
+console.log(
+  `built ${values.outfile} (${mb} MB, ${migrations.length - 1} migrations embedded) ` +
+    `in ${Math.round(performance.now() - started)} ms`,
+);

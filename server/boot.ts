@@ -1,0 +1,41 @@
+import { openDatabase } from "../db/client.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { createCore, type Core } from "./core/index.ts";
+import { createMemoryStore } from "./core/ratelimit/memory.ts";
+import type { RateLimitStore } from "./core/ratelimit/store.ts";
+import { resolveJwtSecret } from "./core/secret.ts";
+import { createLogger, type Logger } from "./logger.ts";
+
+export type BootOptions = {
+  clock?: Clock;
+  logger?: Logger;
+  limiter?: RateLimitStore;
+  passwordCost?: { memoryCost: number; timeCost: number };
+  migrationsFolder?: string;
+};
+
+/** Opens the database, resolves the secret, picks the limiter store and builds the core. */
+export async function bootCore(config: Config, opts: BootOptions = {}): Promise<Core> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const db = openDatabase(config.dataDir, opts.migrationsFolder);
+  const limiter = opts.limiter ?? (await createLimiter(config, clock, logger));
+  const core = createCore({
+    db, clock, config, logger, limiter,
+    jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret),
+    passwordCost: opts.passwordCost,
+  });
+  if (config.adminEmail && config.adminPassword) {
+    if (await core.users.ensureAdmin(config.adminEmail, config.adminPassword)) {
+      logger.info("created admin from ARGUS_ADMIN_EMAIL", { email: config.adminEmail });
+    }
+  }
+  return core;
+}
+
+async function createLimiter(config: Config, clock: Clock, logger: Logger): Promise<RateLimitStore> {
+  if (!config.redisUrl) return createMemoryStore({ clock });
+  const { createRedisStore } = await import("./core/ratelimit/redis.ts");
+  return createRedisStore({ url: config.redisUrl, logger });
+}

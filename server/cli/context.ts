@@ -1,0 +1,25 @@
+import { bootCore } from "../boot.ts";
+import { systemClock } from "../clock.ts";
+import { loadConfig } from "../config.ts";
+import type { Core } from "../core/index.ts";
+import { createMemoryStore } from "../core/ratelimit/memory.ts";
+import { createLogger } from "../logger.ts";
+
+/**
+ * The same core the server builds, over the same database, for one command. A running server may hold the
+ * database too: SQLite in WAL mode with busy_timeout lets both write. The limiter stays in-process (a command
+ * never spends rate-limit tokens, so it needs no Redis), and logs stay at warn unless ARGUS_LOG_LEVEL asks.
+ */
+export async function withCore<T>(fn: (core: Core) => T | Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const level = process.env.ARGUS_LOG_LEVEL ? config.logLevel : "warn";
+  const core = await bootCore(config, {
+    logger: createLogger(level),
+    limiter: createMemoryStore({ clock: systemClock }),
+  });
+  try {
+    return await fn(core);
+  } finally {
+    await core.close();
+  }
+}

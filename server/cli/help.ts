@@ -1,0 +1,67 @@
+// Usage text, one entry per command group; `argus <group> --help` prints the group's entry.
+const footer = `
+Every command reads the same environment as the server (PORT, ARGUS_DATA_DIR, ...) and accepts --json.
+Exit status: 0 done, 1 failed (bad configuration or value, not found, conflict), 2 usage error.`;
+
+export const help: Record<string, string> = {
+  argus: `Usage: argus [command] [flags]
+
+Commands:
+  serve                 run the API server (the default when no command is given)
+  migrate               apply database migrations and exit
+  users <subcommand>    create, list, set-role, deactivate
+  keys <subcommand>     create, list, revoke API keys
+  seed --demo           load the demo articles
+  config check          validate the environment and print the effective configuration
+  backup <path>         write a consistent copy of the database to a new file
+
+Flags:
+  --version             print the version
+  --help, -h            print help (also: argus <command> --help)
+${footer}`,
+
+  serve: `Usage: argus serve [--port N] [--host H] [--workers N]
+
+  --port N       listen on this port (overrides PORT)
+  --host H       listen on this address (overrides HOST)
+  --workers N    worker processes (overrides ARGUS_WORKERS)
+
+Stops on SIGTERM/SIGINT: stops accepting, finishes in-flight requests (up to 10 s), writes pending key
+usage and closes the database, then exits 0.`,
+
+  migrate: `Usage: argus migrate
+
+Applies pending migrations to ARGUS_DATA_DIR/argus.db (the server also does this on start).`,
+
+  users: `Usage:
+  argus users create --email E [--name N] [--admin] [--password-stdin]
+  argus users list
+  argus users set-role <email> <user|admin>
+  argus users deactivate <email>
+
+create reads the password from stdin with --password-stdin (one line), otherwise prompts on a terminal.
+set-role and deactivate refuse to leave the server without an active admin. Deactivation ends the user's
+sessions and stops their API keys.`,
+
+  keys: `Usage:
+  argus keys create --email E --name N [--scopes articles:read,articles:write] [--expires ISO-8601]
+  argus keys list --email E
+  argus keys revoke <id>
+
+create prints the key once, on stdout; it is stored only as a hash and cannot be shown again.
+Scopes default to articles:read; articles:write needs an admin owner.`,
+
+  seed: `Usage: argus seed --demo
+
+Loads the demo articles into the database.`,
+
+  config: `Usage: argus config check
+
+Validates the environment like the server does at start and prints the effective configuration.
+Secrets are never printed: ARGUS_JWT_SECRET and ARGUS_ADMIN_PASSWORD show as *** (or (generated)).`,
+
+  backup: `Usage: argus backup <path>
+
+Writes a consistent snapshot of the database to <path> with VACUUM INTO, safe while the server runs.
+Refuses to overwrite an existing file. Restore by stopping the server and copying it to ARGUS_DATA_DIR/argus.db.`,
+};

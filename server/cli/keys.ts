@@ -1,0 +1,85 @@
+import { eq } from "drizzle-orm";
+import { apiKeys } from "../../db/schema.ts";
+import type { Core } from "../core/index.ts";
+import { createKeyInput, idParam, type KeyRecord } from "../core/schemas.ts";
+import { notFound } from "../errors.ts";
+import { InvalidValue, lookup, parse, required, validate } from "./args.ts";
+import { withCore } from "./context.ts";
+import { emit, table, when } from "./output.ts";
+
+const ownerByEmail = (core: Core, email: string) => {
+  const row = core.users.findByEmail(email);
+  if (!row) throw notFound(`no user with email ${email.trim().toLowerCase()}`);
+  return row;
+};
+
+function expiry(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw new InvalidValue(`--expires must be an ISO 8601 date, got '${value}'`);
+  return at;
+}
+
+const subcommands: Record<string, (args: string[]) => Promise<void>> = {
+  async create(args) {
+    const { values } = parse(args, {
+      email: { type: "string" },
+      name: { type: "string" },
+      scopes: { type: "string" },
+      expires: { type: "string" },
+    });
+    const email = required(values.email, "email");
+    const input = validate(
+      createKeyInput,
+      {
+        name: required(values.name, "name"),
+        scopes: values.scopes?.split(",").map((s) => s.trim()).filter(Boolean),
+        expiresAt: expiry(values.expires),
+      },
+      (f) => `--${f === "expiresAt" ? "expires" : f}`,
+    );
+    // Same rules as POST /api/keys: the owner's role decides which scopes are allowed.
+    const created = await withCore((core) => {
+      const owner = ownerByEmail(core, email);
+      return core.keys.create({ userId: owner.id, role: owner.role }, input);
+    });
+    if (values.json) return emit(true, created, () => "");
+    // The key alone on stdout so `KEY=$(argus keys create ...)` works; the note goes to stderr.
+    console.error(`created API key "${created.name}" (id ${created.id}) for ${email}; it is shown only this once:`);
+    console.log(created.key);
+  },
+
+  async list(args) {
+    const { values } = parse(args, { email: { type: "string" } });
+    const email = required(values.email, "email");
+    const keys: KeyRecord[] = await withCore((core) => core.keys.list(ownerByEmail(core, email).id));
+    emit(values.json, keys, () =>
+      table(
+        ["ID", "NAME", "KEY", "SCOPES", "ACTIVE", "EXPIRES", "LAST USED", "CREATED"],
+        keys.map((k) => [
+          k.id, k.name, `${k.keyPrefix}…${k.lastFour}`, k.scopes.join(","), k.isActive ? "yes" : "no",
+          when(k.expiresAt), when(k.lastUsedAt), when(k.createdAt),
+        ]),
+        `no API keys for ${email}`,
+      ),
+    );
+  },
+
+  async revoke(args) {
+    const { values, positionals } = parse(args, {}, ["id"]);
+    const { id } = validate(idParam, { id: positionals[0] }, () => "<id>");
+    await withCore((core) => {
+      // Revoke, not delete: the row stays for the audit trail. The CLI acts as the key's owner would.
+      const owner = core.deps.db.select({ userId: apiKeys.userId }).from(apiKeys).where(eq(apiKeys.id, id)).get();
+      if (!owner) throw notFound("API key not found");
+      core.keys.revoke(owner.userId, id);
+    });
+    emit(values.json, { id, revoked: true }, () => `revoked API key ${id}`);
+  },
+};
+
+/** `argus keys <create|list|revoke>`: key management for a named user, from the host. */
+export async function keysCommand(args: string[]) {
+  const [sub, ...rest] = args;
+  await lookup(subcommands, sub, "keys subcommand")(rest);
+}

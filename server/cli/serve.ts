@@ -1,0 +1,16 @@
+import { bootCore } from "../boot.ts";
+import { loadConfig } from "../config.ts";
+import { serve } from "../serve.ts";
+import { parse, wholeNumber } from "./args.ts";
+
+/** `argus serve`: flags override the environment, then the one config path validates both alike. */
+export async function serveCommand(args: string[]) {
+  const { values } = parse(args, { port: { type: "string" }, host: { type: "string" }, workers: { type: "string" } });
+  const env = { ...process.env };
+  if (values.port !== undefined) env.PORT = wholeNumber("port", values.port);
+  if (values.host !== undefined) env.HOST = values.host;
+  if (values.workers !== undefined) env.ARGUS_WORKERS = wholeNumber("workers", values.workers);
+  const config = loadConfig(env);
+  const core = await bootCore(config);
+  serve(core, config);
+}

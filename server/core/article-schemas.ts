@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { pageInput } from "./schemas.ts";
+
+// Article shapes, defined once for both doors. REST sends ISO strings, tRPC (superjson) sends Dates.
+
+/** An ISO-8601 timestamp with a zone (or a plain date, read as UTC midnight), or a Date; never "Tuesday". */
+export const isoDate = z
+  .union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: "must be an ISO-8601 date-time with a zone, e.g. 2026-02-08T03:00:00.000Z",
+  })
+  .transform((v) => (v instanceof Date ? v : new Date(v)));
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+  .max(2048, { error: "must be at most 2048 characters" });
+
+const text = (min: number, max: number) =>
+  z.string().trim().min(min, { error: `must be ${min} to ${max} characters` }).max(max, { error: `must be ${min} to ${max} characters` });
+const optionalText = (max: number) => z.string().max(max, { error: `must be at most ${max} characters` }).nullish();
+
+export const articleInput = z.object({
+  title: text(1, 500),
+  url: httpUrl,
+  summary: optionalText(5000),
+  content: optionalText(200_000),
+  source: text(1, 100),
+  author: optionalText(200),
+  tags: z
+    .array(text(1, 50))
+    .max(20, { error: "must have at most 20 tags" })
+    .nullish()
+    // Trimmed above; a repeated tag would only be a duplicate article_tags row.
+    .transform((tags) => [...new Set(tags ?? [])]),
+  publishedAt: isoDate,
+});
+
+export const articleBatchInput = z.object({
+  articles: z.array(articleInput).min(1, { error: "must hold 1 to 500 articles" }).max(500, { error: "must hold 1 to 500 articles" }),
+});
+
+export const latestQuery = pageInput.pick({ limit: true });
+
+export const articleListQuery = pageInput.extend({
+  since: isoDate.nullish(),
+  until: isoDate.nullish(),
+  // Stored values are trimmed, so filters are too; blank means no filter.
+  source: z.string().trim().max(100).nullish(),
+  tag: z.string().trim().max(50).nullish(),
+  q: z.string().max(500).nullish(),
+});
+
+export const articleSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  url: z.string(),
+  summary: z.string().nullable(),
+  content: z.string().nullable(),
+  source: z.string(),
+  author: z.string().nullable(),
+  tags: z.array(z.string()),
+  publishedAt: z.date(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export const batchResultSchema = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  articles: z.array(articleSchema),
+});
+
+export type Article = z.infer<typeof articleSchema>;
+export type ArticleInput = z.output<typeof articleInput>;
+export type ArticleListQuery = z.output<typeof articleListQuery>;

@@ -1,0 +1,24 @@
+import { badRequest } from "../errors.ts";
+
+/** Opaque keyset cursor: base64url of the sort key of the last row served. */
+export function encodeCursor(at: number, id: string): string {
+  return Buffer.from(JSON.stringify([at, id])).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): { at: number; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === "string") {
+      return { at: value[0] as number, id: value[1] as string };
+    }
+  } catch {}
+  throw badRequest("Invalid cursor", [{ field: "cursor", message: "is not a cursor this server issued" }]);
+}
+
+/** Splits a fetched `limit + 1` rows into the page and its meta. */
+export function page<T>(rows: T[], limit: number, key: (row: T) => [number, string]) {
+  const hasMore = rows.length > limit;
+  const items = hasMore ? rows.slice(0, limit) : rows;
+  const last = items.at(-1);
+  return { items, meta: { nextCursor: hasMore && last ? encodeCursor(...key(last)) : null, hasMore } };
+}

@@ -1,0 +1,17 @@
+import type { Db } from "../../db/client.ts";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import type { RateLimitStore } from "./ratelimit/store.ts";
+
+/** What every core service is built from. Tests build it with a temp db and a manual clock. */
+export type CoreDeps = {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  limiter: RateLimitStore;
+  jwtSecret: string;
+  /** argon2id cost; production uses Bun's defaults (64 MiB, t=2). */
+  passwordCost?: { memoryCost: number; timeCost: number };
+};

@@ -1,0 +1,28 @@
+import { createArticles } from "./articles.ts";
+import type { CoreDeps } from "./deps.ts";
+import { createKeys } from "./keys.ts";
+import { createLimits } from "./limits.ts";
+import { createTokens } from "./tokens.ts";
+import { createUsers } from "./users.ts";
+
+/** Everything Argus does, built once per process and shared by both doors. */
+export function createCore(deps: CoreDeps) {
+  const tokens = createTokens(deps.jwtSecret, deps.clock);
+  const keys = createKeys(deps);
+  const users = createUsers(deps, tokens, () => keys.invalidate());
+  const limits = createLimits(deps);
+  return {
+    deps,
+    tokens,
+    users,
+    keys,
+    limits,
+    articles: createArticles(deps),
+    async close() {
+      keys.close();
+      await deps.limiter.close();
+      deps.db.$client.close();
+    },
+  };
+}
+export type Core = ReturnType<typeof createCore>;

@@ -1,0 +1,164 @@
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import type { z } from "zod";
+import { apiKeys, users, type ApiKeyRow } from "../../db/schema.ts";
+import { badRequest, forbidden, notFound, unauthorized } from "../errors.ts";
+import { decodeCursor, page } from "./cursor.ts";
+import type { CoreDeps } from "./deps.ts";
+import { createKeyCache } from "./keycache.ts";
+import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
+import { createLastUsed } from "./lastused.ts";
+import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, Scope } from "./schemas.ts";
+
+export type AuthenticatedKey = { keyId: string; userId: string; role: "user" | "admin"; scopes: Scope[]; rateLimit: number | null };
+
+const notFoundKey = () => notFound("API key not found");
+
+/** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
+export function createKeys(deps: CoreDeps) {
+  const { db, clock } = deps;
+  const cache = createKeyCache<{ key: ApiKeyRow; role: "user" | "admin"; userActive: boolean }>(db);
+  const lastUsed = createLastUsed(db, clock);
+
+  const toRecord = (row: ApiKeyRow): KeyRecord => ({
+    id: row.id,
+    name: row.name,
+    keyPrefix: row.keyPrefix,
+    lastFour: row.lastFour,
+    isActive: row.isActive,
+    createdAt: row.createdAt,
+    lastUsedAt: lastUsed.latest(row.id, row.lastUsedAt),
+    expiresAt: row.expiresAt,
+    scopes: row.scopes as Scope[],
+    rateLimit: row.rateLimit,
+  });
+
+  const byDigest = db
+    .select({ key: apiKeys, role: users.role, userActive: users.isActive })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
+    .prepare();
+  const live = (id: string) => and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt));
+
+  function changed<T>(result: T): T {
+    cache.clear();
+    return result;
+  }
+
+  return {
+    /** Mints a key; the plaintext is in this return value and nowhere else, ever. */
+    create(owner: { userId: string; role: string }, input: z.infer<typeof createKeyInput>) {
+      const scopes = [...new Set(input.scopes ?? ["articles:read"])] as Scope[];
+      if (scopes.includes("articles:write") && owner.role !== "admin") {
+        throw forbidden("Only an admin can create a key with the articles:write scope");
+      }
+      if (input.expiresAt && input.expiresAt.getTime() <= clock.now()) {
+        throw badRequest("Validation failed", [{ field: "expiresAt", message: "must be in the future" }]);
+      }
+      const key = generateKey();
+      const row = db
+        .insert(apiKeys)
+        .values({
+          id: crypto.randomUUID(),
+          userId: owner.userId,
+          name: input.name,
+          keyHash: digestKey(key),
+          keyPrefix: key.slice(0, 8),
+          lastFour: key.slice(-4),
+          scopes,
+          expiresAt: input.expiresAt ?? null,
+          createdAt: new Date(clock.now()),
+        })
+        .returning()
+        .get();
+      return { ...toRecord(row), key };
+    },
+
+    list(userId: string): KeyRecord[] {
+      return db
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+        .all()
+        .map(toRecord);
+    },
+
+    /** Revokes one of the caller's own keys; anyone else's looks like it does not exist. */
+    revoke(userId: string, id: string) {
+      const now = new Date(clock.now());
+      const revoked = db
+        .update(apiKeys)
+        .set({ revokedAt: now, isActive: false })
+        .where(and(live(id), eq(apiKeys.userId, userId)))
+        .returning({ id: apiKeys.id })
+        .all();
+      if (revoked.length === 0) throw notFoundKey();
+      changed(undefined);
+    },
+
+    /** The key's owner and limits, or a 401 that says why (unknown keys stay generic). */
+    authenticate(plaintext: string): AuthenticatedKey {
+      if (!isWellFormedKey(plaintext)) throw unauthorized("Invalid API key");
+      const hash = digestKey(plaintext);
+      const found = cache.get(hash, () => byDigest.get({ hash }));
+      if (!found) throw unauthorized("Invalid API key");
+      const { key, role, userActive } = found;
+      if (key.revokedAt) throw unauthorized("API key has been revoked");
+      if (!key.isActive) throw unauthorized("API key is deactivated");
+      if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) throw unauthorized("API key has expired");
+      if (!userActive) throw unauthorized("Account is deactivated");
+      lastUsed.touch(key.id);
+      return { keyId: key.id, userId: key.userId, role, scopes: key.scopes as Scope[], rateLimit: key.rateLimit };
+    },
+
+    adminList(q: z.infer<typeof adminKeysQuery>) {
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      const rows = db
+        .select({ key: apiKeys, userEmail: users.email })
+        .from(apiKeys)
+        .innerJoin(users, eq(users.id, apiKeys.userId))
+        .where(
+          and(
+            isNull(apiKeys.revokedAt),
+            q.userId ? eq(apiKeys.userId, q.userId) : undefined,
+            q.isActive == null ? undefined : eq(apiKeys.isActive, q.isActive),
+            after
+              ? or(
+                  lt(apiKeys.createdAt, new Date(after.at)),
+                  and(eq(apiKeys.createdAt, new Date(after.at)), lt(apiKeys.id, after.id)),
+                )
+              : undefined,
+          ),
+        )
+        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+        .limit(q.limit + 1)
+        .all();
+      const p = page(rows, q.limit, (r) => [r.key.createdAt.getTime(), r.key.id]);
+      const items: AdminKeyRecord[] = p.items.map((r) => ({ ...toRecord(r.key), userId: r.key.userId, userEmail: r.userEmail }));
+      return { items, meta: p.meta };
+    },
+
+    /** Activation and per-key limit; effective on the next request. */
+    adminUpdate(id: string, patch: z.infer<typeof adminKeyUpdate>): AdminKeyRecord {
+      const row = db.update(apiKeys).set(patch).where(live(id)).returning().get();
+      if (!row) throw notFoundKey();
+      changed(undefined);
+      const owner = db.select({ email: users.email }).from(users).where(eq(users.id, row.userId)).get()!;
+      return { ...toRecord(row), userId: row.userId, userEmail: owner.email };
+    },
+
+    adminDelete(id: string) {
+      const deleted = db.delete(apiKeys).where(eq(apiKeys.id, id)).returning({ id: apiKeys.id }).all();
+      if (deleted.length === 0) throw notFoundKey();
+      lastUsed.forget(id);
+      changed(undefined);
+    },
+
+    /** Called when something outside this service (a user's status) changes what a key may do. */
+    invalidate: () => cache.clear(),
+    flush: () => lastUsed.flush(),
+    close: () => lastUsed.close(),
+  };
+}
+export type Keys = ReturnType<typeof createKeys>;

@@ -1,0 +1,77 @@
+import { z } from "zod";
+
+// Input and output shapes, defined once and used by both doors (REST validates with them, tRPC too).
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ error: "must be a valid email address" }).max(254));
+export const passwordSchema = z
+  .string()
+  .min(8, { error: "must be at least 8 characters" })
+  .max(256, { error: "must be at most 256 characters" });
+
+export const registerInput = z.object({
+  email: emailSchema,
+  password: passwordSchema,
+  name: z.string().trim().min(1).max(100).nullish(),
+});
+export const loginInput = z.object({ email: emailSchema, password: z.string().min(1).max(256) });
+export const changePasswordInput = z.object({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: passwordSchema,
+});
+
+export const roleSchema = z.enum(["user", "admin"]);
+export const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  role: roleSchema,
+  isActive: z.boolean(),
+  createdAt: z.date(),
+});
+export const sessionSchema = z.object({ token: z.string(), expiresAt: z.date(), user: userSchema });
+
+export const idParam = z.object({ id: z.string().min(1).max(100) });
+
+const limitParam = z.coerce.number().int().min(1).max(100).default(20);
+const boolParam = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+export const pageInput = z.object({ limit: limitParam, cursor: z.string().max(500).nullish() });
+
+export const scopeSchema = z.enum(["articles:read", "articles:write"]);
+export type Scope = z.infer<typeof scopeSchema>;
+
+export const createKeyInput = z.object({
+  name: z.string().trim().min(1, { error: "must be 1 to 100 characters" }).max(100, { error: "must be 1 to 100 characters" }),
+  expiresAt: z.coerce.date().nullish(),
+  scopes: z.array(scopeSchema).min(1).max(2).nullish(),
+});
+
+export const keyRecordSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  keyPrefix: z.string(),
+  lastFour: z.string(),
+  isActive: z.boolean(),
+  createdAt: z.date(),
+  lastUsedAt: z.date().nullable(),
+  expiresAt: z.date().nullable(),
+  scopes: z.array(scopeSchema),
+  rateLimit: z.number().int().nullable(),
+});
+export const createdKeySchema = keyRecordSchema.extend({ key: z.string() });
+export const adminKeyRecordSchema = keyRecordSchema.extend({ userId: z.string(), userEmail: z.string() });
+
+export const adminKeysQuery = pageInput.extend({ userId: z.string().max(100).nullish(), isActive: boolParam.nullish() });
+export const adminKeyUpdate = z
+  .object({ isActive: z.boolean().optional(), rateLimit: z.number().int().min(1).max(100_000).nullable().optional() })
+  .strict();
+export const adminUsersQuery = pageInput.extend({ role: roleSchema.nullish(), isActive: boolParam.nullish() });
+export const adminUserUpdate = z.object({ role: roleSchema.optional(), isActive: z.boolean().optional() }).strict();
+
+export type RegisterInput = z.infer<typeof registerInput>;
+export type User = z.infer<typeof userSchema>;
+export type KeyRecord = z.infer<typeof keyRecordSchema>;
+export type AdminKeyRecord = z.infer<typeof adminKeyRecordSchema>;

@@ -1,0 +1,36 @@
+import { sign, verify } from "hono/jwt";
+import type { Clock } from "../clock.ts";
+import { unauthorized } from "../errors.ts";
+
+export const TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+type Claims = { sub: string; role: string; ver: number; iat: number; exp: number };
+
+/** HS256 session tokens. Time checks use the injected clock; the algorithm is pinned. */
+export function createTokens(secret: string, clock: Clock) {
+  return {
+    async issue(user: { id: string; role: string; tokenVersion: number }) {
+      const iat = Math.floor(clock.now() / 1000);
+      const exp = iat + TOKEN_TTL_SECONDS;
+      const claims: Claims = { sub: user.id, role: user.role, ver: user.tokenVersion, iat, exp };
+      return { token: await sign(claims, secret, "HS256"), expiresAt: new Date(exp * 1000) };
+    },
+
+    /** Signature, algorithm and expiry only; the caller re-checks the user. */
+    async verify(token: string): Promise<{ userId: string; version: number }> {
+      let payload: Record<string, unknown>;
+      try {
+        payload = await verify(token, secret, { alg: "HS256", exp: false, iat: false, nbf: false });
+      } catch {
+        throw unauthorized("Invalid or expired token");
+      }
+      const { sub, ver, exp } = payload;
+      if (typeof sub !== "string" || typeof ver !== "number" || typeof exp !== "number") {
+        throw unauthorized("Invalid or expired token");
+      }
+      if (exp * 1000 <= clock.now()) throw unauthorized("Invalid or expired token");
+      return { userId: sub, version: ver };
+    },
+  };
+}
+export type Tokens = ReturnType<typeof createTokens>;

@@ -1,0 +1,184 @@
+import { and, count, desc, eq, lt, or, sql } from "drizzle-orm";
+import { users, type UserRow } from "../../db/schema.ts";
+import { AppError, conflict, forbidden, notFound, unauthorized } from "../errors.ts";
+import { decodeCursor, page } from "./cursor.ts";
+import type { CoreDeps } from "./deps.ts";
+import type { z } from "zod";
+import type { adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
+import { assertNotThrottled, recordFailure, type Throttle } from "./throttle.ts";
+import type { Tokens } from "./tokens.ts";
+
+const FIFTEEN_MINUTES = 15 * 60 * 1000;
+const INVALID_LOGIN = "Invalid email or password";
+
+export const toUser = (row: UserRow): User => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  role: row.role,
+  isActive: row.isActive,
+  createdAt: row.createdAt,
+});
+
+const isUniqueViolation = (e: unknown) => e instanceof Error && /UNIQUE constraint failed/.test(e.message);
+
+/** Accounts and sessions. `onChange` runs after anything that can cut off a credential. */
+export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void) {
+  const { db, clock, config, limiter } = deps;
+  const hashPassword = (password: string) =>
+    Bun.password.hash(password, { algorithm: "argon2id", ...deps.passwordCost });
+  // Verified against when the email is unknown, so both failures cost the same time.
+  let dummyHash: Promise<string> | undefined;
+
+  const byId = db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
+  const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder("email"))).prepare();
+
+  const session = async (row: UserRow) => ({ ...(await tokens.issue(row)), user: toUser(row) });
+
+  async function create(input: RegisterInput & { role?: "user" | "admin" }): Promise<UserRow> {
+    const passwordHash = await hashPassword(input.password);
+    const now = new Date(clock.now());
+    try {
+      return db
+        .insert(users)
+        .values({
+          id: crypto.randomUUID(),
+          email: input.email,
+          name: input.name ?? null,
+          passwordHash,
+          role: input.role ?? "user",
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning()
+        .get();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw conflict("Email is already registered");
+      throw e;
+    }
+  }
+
+  function bump(id: string, patch: Partial<UserRow> = {}) {
+    db.update(users)
+      .set({ ...patch, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date(clock.now()) })
+      .where(eq(users.id, id))
+      .run();
+    onChange();
+  }
+
+  function activeAdminCount() {
+    return db.select({ n: count() }).from(users).where(and(eq(users.role, "admin"), eq(users.isActive, true))).get()!.n;
+  }
+
+  return {
+    create,
+    findById: (id: string) => byId.get({ id }),
+    findByEmail: (email: string) => byEmail.get({ email: email.trim().toLowerCase() }),
+
+    /** Open sign-up; a session for the new account. */
+    async register(input: RegisterInput) {
+      if (!config.allowRegistration) throw forbidden("Registration is closed");
+      if (byEmail.get({ email: input.email })) throw conflict("Email is already registered");
+      return session(await create(input));
+    },
+
+    /** Same answer and comparable time for an unknown email and a wrong password; throttled per email and address. */
+    async login(input: { email: string; password: string }, clientIp: string) {
+      const throttles: Throttle[] = [
+        { key: `login:email:${input.email}`, limit: 10, windowMs: FIFTEEN_MINUTES },
+        { key: `login:ip:${clientIp}`, limit: 50, windowMs: FIFTEEN_MINUTES },
+      ];
+      await assertNotThrottled(limiter, throttles, "Too many failed login attempts, try again later");
+      const row = byEmail.get({ email: input.email });
+      dummyHash ??= hashPassword(crypto.randomUUID());
+      const ok = await Bun.password.verify(input.password, row?.passwordHash ?? (await dummyHash));
+      if (!row || !ok) {
+        await recordFailure(limiter, throttles);
+        throw unauthorized(INVALID_LOGIN);
+      }
+      if (!row.isActive) throw forbidden("Account is deactivated");
+      return session(row);
+    },
+
+    /** The user behind a JWT, re-checked on every request: exists, active, current token version. */
+    async authenticateToken(token: string): Promise<UserRow> {
+      const { userId, version } = await tokens.verify(token);
+      const row = byId.get({ id: userId });
+      if (!row || row.tokenVersion !== version) throw unauthorized("Invalid or expired token");
+      if (!row.isActive) throw unauthorized("Account is deactivated");
+      return row;
+    },
+
+    me(userId: string): User {
+      const row = byId.get({ id: userId });
+      if (!row) throw notFound("User not found");
+      return toUser(row);
+    },
+
+    /** Changes the password and ends every session issued before; returns a fresh session. */
+    async changePassword(userId: string, input: z.infer<typeof changePasswordInput>) {
+      const row = byId.get({ id: userId });
+      if (!row) throw notFound("User not found");
+      if (!(await Bun.password.verify(input.currentPassword, row.passwordHash))) {
+        throw unauthorized("Current password is incorrect");
+      }
+      bump(userId, { passwordHash: await hashPassword(input.newPassword) });
+      return session(byId.get({ id: userId })!);
+    },
+
+    logoutAll(userId: string) {
+      bump(userId);
+    },
+
+    adminList(q: z.infer<typeof adminUsersQuery>) {
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      const rows = db
+        .select()
+        .from(users)
+        .where(
+          and(
+            q.role ? eq(users.role, q.role) : undefined,
+            q.isActive == null ? undefined : eq(users.isActive, q.isActive),
+            after
+              ? or(lt(users.createdAt, new Date(after.at)), and(eq(users.createdAt, new Date(after.at)), lt(users.id, after.id)))
+              : undefined,
+          ),
+        )
+        .orderBy(desc(users.createdAt), desc(users.id))
+        .limit(q.limit + 1)
+        .all();
+      const p = page(rows, q.limit, (r) => [r.createdAt.getTime(), r.id]);
+      return { items: p.items.map(toUser), meta: p.meta };
+    },
+
+    /** Role and activation; never leaves the server without an active admin. */
+    adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): User {
+      return db.transaction(() => {
+        const row = byId.get({ id });
+        if (!row) throw notFound("User not found");
+        const losesAdmin =
+          row.role === "admin" && row.isActive && (patch.role === "user" || patch.isActive === false);
+        if (losesAdmin && activeAdminCount() <= 1) throw conflict("Cannot remove the last active admin");
+        // Roles are read from the database on every request; only deactivation needs to end sessions.
+        if (patch.isActive === false && row.isActive) bump(id, patch);
+        else db.update(users).set({ ...patch, updatedAt: new Date(clock.now()) }).where(eq(users.id, id)).run();
+        onChange();
+        return toUser(byId.get({ id })!);
+      }, { behavior: "immediate" });
+    },
+
+    /** Creates the configured admin when no such user exists; never touches an existing password. */
+    async ensureAdmin(email: string, password: string) {
+      const normalized = email.trim().toLowerCase();
+      if (byEmail.get({ email: normalized })) return false;
+      try {
+        await create({ email: normalized, password, role: "admin" });
+        return true;
+      } catch (e) {
+        if (e instanceof AppError && e.code === "CONFLICT") return false;
+        throw e;
+      }
+    },
+  };
+}
+export type Users = ReturnType<typeof createUsers>;

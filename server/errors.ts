@@ -1,0 +1,39 @@
+export const errorStatus = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+/** The one error type core throws; both doors translate it (REST envelope, tRPC error). */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+
+  get status() {
+    return errorStatus[this.code];
+  }
+}
+
+export const unauthorized = (message = "Authentication required") => new AppError("UNAUTHORIZED", message);
+export const forbidden = (message = "Forbidden") => new AppError("FORBIDDEN", message);
+export const notFound = (message = "Not found") => new AppError("NOT_FOUND", message);
+export const conflict = (message: string) => new AppError("CONFLICT", message);
+export const badRequest = (message: string, details?: unknown) => new AppError("BAD_REQUEST", message, details);
+export const tooManyRequests = (retryAfter: number, message = "Too many requests") =>
+  new AppError("TOO_MANY_REQUESTS", message, undefined, retryAfter);

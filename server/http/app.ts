@@ -1,0 +1,57 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { Core } from "../core/index.ts";
+import { AppError } from "../errors.ts";
+import { mountTrpc } from "../trpc/mount.ts";
+import { clientIp } from "./clientip.ts";
+import { mountDocs } from "./docs.ts";
+import type { AppEnv } from "./env.ts";
+import { fail, issueDetails } from "./envelope.ts";
+import { notFoundOrMethod, onError } from "./errors.ts";
+import { requireJson } from "./middleware.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { articleRoutes } from "./routes/articles.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { keyRoutes } from "./routes/keys.ts";
+
+const MAX_BODY = 1024 * 1024;
+
+/** The REST door plus tRPC at /trpc, over one core. */
+export function createApp(core: Core) {
+  const { config, logger } = core.deps;
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return fail(c, new AppError("BAD_REQUEST", "Validation failed", issueDetails(result.error.issues)));
+    },
+  });
+
+  app.use("*", requestId());
+  app.use("*", secureHeaders());
+  app.use("*", async (c, next) => {
+    c.set("core", core);
+    c.set("principal", null);
+    c.set("clientIp", clientIp(c, config.trustProxy));
+    await next();
+  });
+  app.use(
+    "*",
+    bodyLimit({ maxSize: MAX_BODY, onError: (c) => fail(c, new AppError("PAYLOAD_TOO_LARGE", "Request body exceeds 1 MiB")) }),
+  );
+  app.use("/api/*", requireJson);
+
+  app.route("/api", healthRoutes);
+  app.route("/api/auth", authRoutes);
+  app.route("/api/keys", keyRoutes);
+  app.route("/api/admin", adminRoutes);
+  app.route("/api/v1", articleRoutes);
+  mountTrpc(app, core);
+  mountDocs(app);
+
+  app.notFound(notFoundOrMethod(app));
+  app.onError(onError(logger));
+  return app;
+}
+export type App = ReturnType<typeof createApp>;

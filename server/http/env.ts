@@ -1,0 +1,11 @@
+import type { Principal } from "../auth/principal.ts";
+import type { Core } from "../core/index.ts";
+
+export type AppEnv = {
+  Variables: {
+    core: Core;
+    principal: Principal | null;
+    requestId: string;
+    clientIp: string;
+  };
+};

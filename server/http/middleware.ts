@@ -1,0 +1,49 @@
+import { createMiddleware } from "hono/factory";
+import { requireAdmin, requireAuth, requireJwt, resolvePrincipal } from "../auth/principal.ts";
+import { AppError, tooManyRequests, unauthorized } from "../errors.ts";
+import type { AppEnv } from "./env.ts";
+
+/**
+ * Resolves the caller once per request. With `keys`, an API key is accepted and charged one token,
+ * and every response it gets (2xx or not) carries the rate-limit headers.
+ */
+const gates = { any: requireAuth, jwt: requireJwt, admin: requireAdmin };
+
+export const authenticate = (opts: { keys: boolean; require?: keyof typeof gates }) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const core = c.get("core");
+    const authorization = c.req.header("authorization");
+    const apiKey = c.req.header("x-api-key");
+    if (!opts.keys && apiKey && !authorization) {
+      throw unauthorized("This route requires a JWT; API keys cannot be used here");
+    }
+    const principal = await resolvePrincipal(core, {
+      authorization,
+      apiKey: opts.keys ? apiKey : undefined,
+      clientIp: c.get("clientIp"),
+    });
+    c.set("principal", principal);
+    // Checked before input validation, so an anonymous caller learns nothing about the route's schema.
+    if (opts.require) gates[opts.require](principal);
+    if (principal?.via !== "apiKey") return next();
+
+    const decision = await core.limits.charge({ keyId: principal.keyId!, rateLimit: principal.rateLimit ?? null });
+    const headers = core.limits.headers(decision);
+    if (!decision.allowed) {
+      for (const [k, v] of Object.entries(headers)) c.header(k, v);
+      throw tooManyRequests(decision.retryAfter, "Rate limit exceeded");
+    }
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+  });
+
+/** Bodies must be JSON (any charset); an empty body falls through to validation. */
+export const requireJson = createMiddleware<AppEnv>(async (c, next) => {
+  const length = c.req.header("content-length");
+  const hasBody = length !== undefined ? length !== "0" : c.req.raw.body !== null;
+  const type = c.req.header("content-type");
+  if (hasBody && (!type || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type))) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
+  }
+  await next();
+});

@@ -1,0 +1,65 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireAdmin } from "../../auth/principal.ts";
+import {
+  adminKeyRecordSchema, adminKeysQuery, adminKeyUpdate, adminUsersQuery, adminUserUpdate, idParam, userSchema,
+} from "../../core/schemas.ts";
+import type { AppEnv } from "../env.ts";
+import { jsonBody, responses } from "../envelope.ts";
+import { authenticate } from "../middleware.ts";
+
+const security = [{ bearer: [] }];
+const middleware = authenticate({ keys: false, require: "admin" });
+const keys = { tags: ["Admin"], security, middleware };
+
+const listKeys = createRoute({
+  ...keys, method: "get", path: "/api-keys", summary: "Every user's keys",
+  request: { query: adminKeysQuery },
+  responses: responses(z.array(adminKeyRecordSchema), "Keys, newest first"),
+});
+const updateKey = createRoute({
+  ...keys, method: "put", path: "/api-keys/{id}", summary: "Activate, deactivate or re-limit a key",
+  request: { params: idParam, body: jsonBody(adminKeyUpdate) },
+  responses: responses(adminKeyRecordSchema, "The updated key"),
+});
+const deleteKey = createRoute({
+  ...keys, method: "delete", path: "/api-keys/{id}", summary: "Delete any key",
+  request: { params: idParam },
+  responses: responses(z.null(), "Deleted"),
+});
+const listUsers = createRoute({
+  ...keys, method: "get", path: "/users", summary: "Every user",
+  request: { query: adminUsersQuery },
+  responses: responses(z.array(userSchema), "Users, newest first"),
+});
+const updateUser = createRoute({
+  ...keys, method: "put", path: "/users/{id}", summary: "Change a user's role or activation",
+  request: { params: idParam, body: jsonBody(adminUserUpdate) },
+  responses: { ...responses(userSchema, "The updated user"), 409: { description: "Would leave no active admin" } },
+});
+
+export const adminRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(listKeys, (c) => {
+    requireAdmin(c.get("principal"));
+    const { items, meta } = c.get("core").keys.adminList(c.req.valid("query"));
+    return c.json({ success: true as const, data: items, meta }, 200);
+  })
+  .openapi(updateKey, (c) => {
+    requireAdmin(c.get("principal"));
+    const data = c.get("core").keys.adminUpdate(c.req.valid("param").id, c.req.valid("json"));
+    return c.json({ success: true as const, data, message: "API key updated" }, 200);
+  })
+  .openapi(deleteKey, (c) => {
+    requireAdmin(c.get("principal"));
+    c.get("core").keys.adminDelete(c.req.valid("param").id);
+    return c.json({ success: true as const, data: null, message: "API key deleted" }, 200);
+  })
+  .openapi(listUsers, (c) => {
+    requireAdmin(c.get("principal"));
+    const { items, meta } = c.get("core").users.adminList(c.req.valid("query"));
+    return c.json({ success: true as const, data: items, meta }, 200);
+  })
+  .openapi(updateUser, (c) => {
+    requireAdmin(c.get("principal"));
+    const data = c.get("core").users.adminUpdate(c.req.valid("param").id, c.req.valid("json"));
+    return c.json({ success: true as const, data, message: "User updated" }, 200);
+  });

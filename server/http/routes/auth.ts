@@ -1,0 +1,61 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireAuth, requireJwt } from "../../auth/principal.ts";
+import { changePasswordInput, loginInput, registerInput, sessionSchema, userSchema } from "../../core/schemas.ts";
+import type { AppEnv } from "../env.ts";
+import { jsonBody, responses } from "../envelope.ts";
+import { authenticate } from "../middleware.ts";
+
+const tags = ["Auth"];
+const security = [{ bearer: [] }];
+
+const register = createRoute({
+  method: "post", path: "/register", tags, summary: "Create an account and a session",
+  request: { body: jsonBody(registerInput) },
+  responses: { ...responses(sessionSchema, "Account created", 201), 409: { description: "Email already registered" } },
+});
+const login = createRoute({
+  method: "post", path: "/login", tags, summary: "Exchange email and password for a 7-day JWT",
+  request: { body: jsonBody(loginInput) },
+  responses: responses(sessionSchema, "Signed in"),
+});
+const me = createRoute({
+  method: "get", path: "/me", tags, summary: "The calling user (JWT or API key)",
+  security: [{ bearer: [] }, { apiKey: [] }],
+  middleware: authenticate({ keys: true, require: "any" }),
+  responses: responses(userSchema, "The user"),
+});
+const password = createRoute({
+  method: "put", path: "/password", tags, summary: "Change the password; earlier tokens stop working", security,
+  middleware: authenticate({ keys: false, require: "jwt" }),
+  request: { body: jsonBody(changePasswordInput) },
+  responses: responses(sessionSchema, "Password changed; a fresh session"),
+});
+const logoutAll = createRoute({
+  method: "post", path: "/logout-all", tags, summary: "End every session of the user", security,
+  middleware: authenticate({ keys: false, require: "jwt" }),
+  responses: responses(z.null(), "Every token revoked"),
+});
+
+export const authRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(register, async (c) => {
+    const session = await c.get("core").users.register(c.req.valid("json"));
+    return c.json({ success: true as const, data: session, message: "Account created" }, 201);
+  })
+  .openapi(login, async (c) => {
+    const session = await c.get("core").users.login(c.req.valid("json"), c.get("clientIp"));
+    return c.json({ success: true as const, data: session }, 200);
+  })
+  .openapi(me, (c) => {
+    const p = requireAuth(c.get("principal"));
+    return c.json({ success: true as const, data: c.get("core").users.me(p.userId) }, 200);
+  })
+  .openapi(password, async (c) => {
+    const p = requireJwt(c.get("principal"));
+    const session = await c.get("core").users.changePassword(p.userId, c.req.valid("json"));
+    return c.json({ success: true as const, data: session, message: "Password changed" }, 200);
+  })
+  .openapi(logoutAll, (c) => {
+    const p = requireJwt(c.get("principal"));
+    c.get("core").users.logoutAll(p.userId);
+    return c.json({ success: true as const, data: null, message: "Logged out everywhere" }, 200);
+  });

@@ -1,0 +1,41 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireJwt } from "../../auth/principal.ts";
+import { createdKeySchema, createKeyInput, idParam, keyRecordSchema } from "../../core/schemas.ts";
+import type { AppEnv } from "../env.ts";
+import { jsonBody, responses } from "../envelope.ts";
+import { authenticate } from "../middleware.ts";
+
+const tags = ["API keys"];
+const security = [{ bearer: [] }];
+const middleware = authenticate({ keys: false, require: "jwt" });
+
+const create = createRoute({
+  method: "post", path: "/", tags, security, middleware, summary: "Create an API key (shown once)",
+  request: { body: jsonBody(createKeyInput) },
+  responses: responses(createdKeySchema, "The key, shown this once", 201),
+});
+const list = createRoute({
+  method: "get", path: "/", tags, security, middleware, summary: "Your keys, newest first (never the key itself)",
+  responses: responses(z.array(keyRecordSchema), "Your keys"),
+});
+const revoke = createRoute({
+  method: "delete", path: "/{id}", tags, security, middleware, summary: "Revoke one of your keys",
+  request: { params: idParam },
+  responses: responses(z.null(), "Revoked"),
+});
+
+export const keyRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(create, (c) => {
+    const p = requireJwt(c.get("principal"));
+    const data = c.get("core").keys.create(p, c.req.valid("json"));
+    return c.json({ success: true as const, data, message: "API key created. Save it now - it cannot be retrieved again." }, 201);
+  })
+  .openapi(list, (c) => {
+    const p = requireJwt(c.get("principal"));
+    return c.json({ success: true as const, data: c.get("core").keys.list(p.userId) }, 200);
+  })
+  .openapi(revoke, (c) => {
+    const p = requireJwt(c.get("principal"));
+    c.get("core").keys.revoke(p.userId, c.req.valid("param").id);
+    return c.json({ success: true as const, data: null, message: "API key revoked" }, 200);
+  });

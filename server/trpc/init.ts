@@ -1,0 +1,86 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { requireAdmin, requireAuth, requireJwt, requireScope, type Principal } from "../auth/principal.ts";
+import type { Core } from "../core/index.ts";
+import type { Decision } from "../core/ratelimit/bucket.ts";
+import type { Scope } from "../core/schemas.ts";
+import { AppError, tooManyRequests } from "../errors.ts";
+
+export type Context = {
+  core: Core;
+  principal: Principal | null;
+  /** A credential that failed to resolve: raised by procedures that need one, ignored by public ones. */
+  authError: AppError | null;
+  clientIp: string;
+  /** The latest rate-limit decision in this request, for the response headers. */
+  rate: { last?: Decision };
+};
+
+/** A context without HTTP, for createCaller in tests and scripts. */
+export const createContextInner = (core: Core, principal: Principal | null = null, clientIp = "local"): Context => ({
+  core, principal, authError: null, clientIp, rate: {},
+});
+
+const trpcCode = {
+  BAD_REQUEST: "BAD_REQUEST", UNAUTHORIZED: "UNAUTHORIZED", FORBIDDEN: "FORBIDDEN", NOT_FOUND: "NOT_FOUND",
+  METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED", CONFLICT: "CONFLICT", PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE", TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS", INTERNAL: "INTERNAL_SERVER_ERROR",
+} as const;
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause instanceof AppError ? error.cause : undefined;
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    return {
+      ...shape,
+      message: internal ? "Internal server error" : shape.message,
+      data: {
+        ...shape.data,
+        stack: undefined,
+        retryAfter: cause?.retryAfter,
+        details: cause?.details,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Core's AppError becomes the tRPC error with the matching code (and so the matching HTTP status). */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: trpcCode[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+/** Each call authenticated by a key spends a token, including every call inside a batch. */
+const charge = t.middleware(async ({ ctx, next }) => {
+  const p = ctx.principal;
+  if (p?.via === "apiKey") {
+    const d = await ctx.core.limits.charge({ keyId: p.keyId!, rateLimit: p.rateLimit ?? null });
+    ctx.rate.last = d;
+    if (!d.allowed) throw tooManyRequests(d.retryAfter, "Rate limit exceeded");
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+const gate = (check: (p: Principal | null) => Principal) =>
+  publicProcedure
+    .use(({ ctx, next }) => {
+      if (ctx.authError) throw ctx.authError;
+      return next({ ctx: { principal: check(ctx.principal) } });
+    })
+    .use(charge);
+
+export const authedProcedure = gate(requireAuth);
+export const jwtProcedure = gate(requireJwt);
+export const adminProcedure = gate(requireAdmin);
+export const scopedProcedure = (scope: Scope) => gate((p) => requireScope(p, scope));

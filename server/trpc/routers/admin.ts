@@ -1,0 +1,21 @@
+import { adminKeysQuery, adminKeyUpdate, adminUsersQuery, adminUserUpdate, idParam } from "../../core/schemas.ts";
+import { adminProcedure, router } from "../init.ts";
+
+export const adminRouter = router({
+  apiKeys: router({
+    list: adminProcedure.input(adminKeysQuery).query(({ ctx, input }) => ctx.core.keys.adminList(input)),
+    update: adminProcedure
+      .input(idParam.extend({ data: adminKeyUpdate }))
+      .mutation(({ ctx, input }) => ctx.core.keys.adminUpdate(input.id, input.data)),
+    delete: adminProcedure.input(idParam).mutation(({ ctx, input }) => {
+      ctx.core.keys.adminDelete(input.id);
+      return { success: true as const };
+    }),
+  }),
+  users: router({
+    list: adminProcedure.input(adminUsersQuery).query(({ ctx, input }) => ctx.core.users.adminList(input)),
+    update: adminProcedure
+      .input(idParam.extend({ data: adminUserUpdate }))
+      .mutation(({ ctx, input }) => ctx.core.users.adminUpdate(input.id, input.data)),
+  }),
+});

@@ -1,0 +1,52 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { demoArticles, seedDemoArticles } from "../../server/core/demo.ts";
+import { createHarness, tempDir, type Harness } from "../support/harness.ts";
+
+let h: Harness;
+beforeEach(async () => void (h = await createHarness()));
+afterEach(() => h.close());
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe("demo articles", () => {
+  test("seeding is idempotent: about 200 created, then none", () => {
+    const first = seedDemoArticles(h.core.articles, h.clock);
+    expect(first.created).toBeGreaterThanOrEqual(150);
+    expect(first).toEqual({ total: first.created, created: first.created, updated: 0 });
+    h.clock.advance(DAY);
+    expect(seedDemoArticles(h.core.articles, h.clock)).toEqual({ total: first.created, created: 0, updated: first.created });
+    expect(h.core.deps.db.$client.query("select count(*) as n from articles").get()).toEqual({ n: first.created });
+  });
+
+  test("are realistic: several sources, tags, authors, summaries, over the last 30 days", () => {
+    const now = h.clock.now();
+    const list = demoArticles(now);
+    expect(new Set(list.map((a) => a.source))).toEqual(new Set(["Reuters", "Ars Technica", "The Verge", "Hacker News", "BBC"]));
+    expect(new Set(list.map((a) => a.url)).size).toBe(list.length);
+    for (const a of list) {
+      expect(a.tags.length).toBeGreaterThan(0);
+      expect(a.author).toBeTruthy();
+      expect(a.summary).toBeTruthy();
+      expect(a.publishedAt.getTime()).toBeLessThanOrEqual(now);
+      expect(a.publishedAt.getTime()).toBeGreaterThan(now - 30 * DAY);
+    }
+    expect(demoArticles(now)).toEqual(list);
+  });
+
+  test("scripts/seed.ts seeds the configured data directory and says what it did", async () => {
+    const dataDir = tempDir();
+    const run = () =>
+      Bun.spawnSync(["bun", `${import.meta.dir}/../../scripts/seed.ts`], {
+        env: { ...process.env, ARGUS_DATA_DIR: dataDir, ARGUS_LOG_LEVEL: "silent" },
+      }).stdout.toString().trim();
+    expect(run()).toMatch(/^Seeded (\d+) articles \(created \1, updated 0\)$/);
+    expect(run()).toMatch(/^Seeded (\d+) articles \(created 0, updated \1\)$/);
+    const seeded = await createHarness({}, { dataDir });
+    try {
+      const res = await seeded.request("/api/v1/articles/latest?limit=100", { token: (await seeded.signUp()).token });
+      expect(((await res.json()) as any).data).toHaveLength(100);
+    } finally {
+      await seeded.close(true);
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { createHarness } from "../support/harness.ts";
+import { argus, createUser, dataDirFixture, startServer } from "./run.ts";
+
+const data = dataDirFixture();
+let admin: { id: string };
+beforeAll(async () => {
+  admin = await createUser(data.dir, "admin@example.com", { admin: true });
+  await createUser(data.dir, "user@example.com");
+});
+afterAll(data.remove);
+
+const me = async (url: string, key: string) => fetch(`${url}/api/auth/me`, { headers: { "x-api-key": key } });
+
+describe("argus keys", () => {
+  test("create prints only the key on stdout, and that key authenticates against the API", async () => {
+    const r = await argus(["keys", "create", "--email", "user@example.com", "--name", "ci"], { dataDir: data.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^argus_[A-Za-z0-9_-]+\n$/);
+    expect(r.stderr).toContain('created API key "ci"');
+    expect(r.stderr).toContain("shown only this once");
+
+    const h = await createHarness({}, { dataDir: data.dir });
+    try {
+      const res = await h.request("/api/auth/me", { apiKey: r.stdout.trim() });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as any).data.email).toBe("user@example.com");
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("create --json carries scopes and expiry; the database holds only the digest", async () => {
+    const expires = new Date(Date.now() + 86_400_000).toISOString();
+    const r = await argus(
+      ["keys", "create", "--email", "admin@example.com", "--name", "writer", "--scopes", "articles:read,articles:write", "--expires", expires, "--json"],
+      { dataDir: data.dir },
+    );
+    expect(r.code).toBe(0);
+    const key = JSON.parse(r.stdout);
+    expect(key).toMatchObject({ name: "writer", scopes: ["articles:read", "articles:write"], expiresAt: expires, isActive: true });
+    const db = new Database(join(data.dir, "argus.db"), { readonly: true });
+    const row = db.query("SELECT * FROM api_keys WHERE id = ?").get(key.id) as Record<string, unknown>;
+    db.close();
+    expect(row.user_id).toBe(admin.id);
+    expect(JSON.stringify(row)).not.toContain(key.key);
+  });
+
+  test("create enforces the API's rules: known owner, admin-only write scope, future expiry, real scopes", async () => {
+    const cases = [
+      [["--email", "ghost@example.com", "--name", "x"], "argus: no user with email ghost@example.com"],
+      [["--email", "user@example.com", "--name", "x", "--scopes", "articles:write"], "argus: Only an admin can create a key with the articles:write scope"],
+      [["--email", "user@example.com", "--name", "x", "--expires", "2001-01-01T00:00:00Z"], "argus: Validation failed (expiresAt must be in the future)"],
+      [["--email", "user@example.com", "--name", "x", "--expires", "next week"], "argus: --expires must be an ISO 8601 date, got 'next week'"],
+      [["--email", "user@example.com", "--name", "x", "--scopes", "articles:delete"], "argus: invalid --scopes:"],
+      [["--email", "user@example.com", "--name", ""], "argus: invalid --name: must be 1 to 100 characters"],
+    ] as const;
+    for (const [args, message] of cases) {
+      const r = await argus(["keys", "create", ...args], { dataDir: data.dir });
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 1, stdout: "" });
+      expect(r.stderr).toStartWith(message);
+    }
+  });
+
+  test("list shows a user's keys without the secret", async () => {
+    const r = await argus(["keys", "list", "--email", "user@example.com"], { dataDir: data.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[0]).toMatch(/^ID\s+NAME\s+KEY\s+SCOPES/);
+    expect(r.stdout).toMatch(/ci\s+argus_\w{2}…\w{4}\s+articles:read\s+yes/);
+    const json = JSON.parse((await argus(["keys", "list", "--email", "user@example.com", "--json"], { dataDir: data.dir })).stdout);
+    expect(json).toHaveLength(1);
+    expect(json[0]).not.toHaveProperty("key");
+    const none = await argus(["keys", "list", "--email", "ghost@example.com"], { dataDir: data.dir });
+    expect(none.code).toBe(1);
+  });
+
+  test("revoke of an unknown id is exit 1", async () => {
+    const r = await argus(["keys", "revoke", "00000000-0000-0000-0000-000000000000"], { dataDir: data.dir });
+    expect(r).toMatchObject({ code: 1, stderr: "argus: API key not found\n" });
+  });
+});
+
+describe("argus keys while `argus serve` runs on the same database", () => {
+  test("a key created by the CLI works at once; revoked by the CLI, it fails on the next request", async () => {
+    const server = await startServer(data.dir);
+    try {
+      const created = await argus(["keys", "create", "--email", "user@example.com", "--name", "live", "--json"], { dataDir: data.dir });
+      expect(created.code).toBe(0);
+      const { id, key } = JSON.parse(created.stdout);
+      expect((await me(server.url, key)).status).toBe(200);
+      expect((await me(server.url, key)).status).toBe(200); // now served from the server's key cache
+
+      const revoked = await argus(["keys", "revoke", id], { dataDir: data.dir });
+      expect(revoked).toMatchObject({ code: 0, stdout: `revoked API key ${id}\n` });
+      const res = await me(server.url, key);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ success: false, code: "UNAUTHORIZED", error: "API key has been revoked" });
+
+      const again = await argus(["keys", "revoke", id], { dataDir: data.dir });
+      expect(again.code).toBe(1);
+    } finally {
+      server.proc.kill("SIGTERM");
+      expect(await server.proc.exited).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, loadConfig } from "../../server/config.ts";
+import { createHarness, tempDir } from "../support/harness.ts";
+
+describe("configuration", () => {
+  test("defaults follow the contract", () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 3000, host: "0.0.0.0", dataDir: "./data", allowRegistration: true, rateLimitPerMinute: 100, jwtSecret: undefined,
+    });
+  });
+
+  test("a bad value is one line naming the variable", () => {
+    for (const [name, value] of [["PORT", "abc"], ["ARGUS_JWT_SECRET", "short"], ["ARGUS_ALLOW_REGISTRATION", "maybe"],
+      ["ARGUS_RATE_LIMIT_PER_MINUTE", "0"], ["ARGUS_ADMIN_EMAIL", "nope"]]) {
+      const err = (() => {
+        try {
+          loadConfig({ [name!]: value });
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err!.message).toContain(name!);
+      expect(err!.message).not.toContain("\n");
+    }
+  });
+
+  test("the server process stops at start with that line", async () => {
+    const proc = Bun.spawn(["bun", "server/main.ts"], { env: { ...process.env, PORT: "not-a-port", ARGUS_DATA_DIR: tempDir() }, stderr: "pipe", stdout: "pipe" });
+    expect(await proc.exited).not.toBe(0);
+    const err = await new Response(proc.stderr).text();
+    expect(err.trim().split("\n")).toHaveLength(1);
+    expect(err).toContain("PORT");
+  });
+});
+
+describe("persistence across restarts", () => {
+  test("users, keys and the generated secret survive a restart: the same token still works", async () => {
+    const dataDir = tempDir();
+    const first = await createHarness({}, { dataDir });
+    const u = await first.signUp();
+    const k = await first.createKey(u.token);
+    await first.close(false);
+    expect(statSync(join(dataDir, "jwt-secret")).mode & 0o777).toBe(0o600);
+    const second = await createHarness({}, { dataDir });
+    expect((await second.request("/api/auth/me", { token: u.token })).status).toBe(200);
+    expect((await second.request("/api/auth/me", { apiKey: k.key })).status).toBe(200);
+    const journal = second.core.deps.db.$client.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number };
+    expect(journal.n).toBe(2);
+    await second.close();
+  });
+
+  test("the admin from ARGUS_ADMIN_EMAIL is created once and its password never overwritten", async () => {
+    const dataDir = tempDir();
+    const first = await createHarness({ adminEmail: "root@example.com", adminPassword: "first-password" }, { dataDir });
+    const login = (h: typeof first, password: string) => h.request("/api/auth/login", { method: "POST", json: { email: "root@example.com", password } });
+    const res = await login(first, "first-password");
+    expect(((await res.json()) as any).data.user.role).toBe("admin");
+    await first.close(false);
+    const second = await createHarness({ adminEmail: "root@example.com", adminPassword: "second-password" }, { dataDir });
+    expect((await login(second, "first-password")).status).toBe(200);
+    expect((await login(second, "second-password")).status).toBe(401);
+    await second.close();
+  });
+});
