@@ -5,6 +5,8 @@ import type { AppRouter } from "../server/trpc/router.ts";
 export type ArgusErrorCode =
   | "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_SUPPORTED" | "CONFLICT"
   | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR"
+  /** The caller aborted the call (its AbortSignal fired). */
+  | "CLIENT_CLOSED_REQUEST"
   /** No tRPC answer at all: the server was unreachable, or something not tRPC answered. */
   | "NETWORK_ERROR";
 
@@ -28,13 +30,16 @@ export class ArgusError extends TRPCClientError<AppRouter> {
     Object.setPrototypeOf(this, ArgusError.prototype);
     this.name = "ArgusError";
     const data = from.data as { code?: string; httpStatus?: number; retryAfter?: number; details?: unknown } | undefined;
-    this.code = (data?.code as ArgusErrorCode | undefined) ?? "NETWORK_ERROR";
+    this.code = (data?.code as ArgusErrorCode | undefined) ?? (isAbort(from) ? "CLIENT_CLOSED_REQUEST" : "NETWORK_ERROR");
     this.status = data?.httpStatus;
     this.retryAfter = data?.retryAfter ?? retryAfterHeader(from.meta);
     this.details = Array.isArray(data?.details) ? (data.details as ArgusError["details"]) : undefined;
     this.stack = from.stack;
   }
 }
+
+const isAbort = (e: Error | undefined): boolean =>
+  !!e && (e.name === "AbortError" || isAbort(e.cause instanceof Error ? e.cause : undefined));
 
 /** Retry-After in seconds from the HTTP response tRPC kept in `meta`, if any. */
 export function retryAfterHeader(meta: Record<string, unknown> | undefined): number | undefined {

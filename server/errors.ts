@@ -37,3 +37,10 @@ export const conflict = (message: string) => new AppError("CONFLICT", message);
 export const badRequest = (message: string, details?: unknown) => new AppError("BAD_REQUEST", message, details);
 export const tooManyRequests = (retryAfter: number, message = "Too many requests") =>
   new AppError("TOO_MANY_REQUESTS", message, undefined, retryAfter);
+
+/** Validation issues (zod / Standard Schema) as `details`: one entry per field. */
+export const issueDetails = (issues: readonly { path?: readonly PropertyKey[] | readonly unknown[]; message: string }[]) =>
+  issues.map((i) => ({
+    field: (i.path ?? []).map((p) => String(typeof p === "object" && p !== null && "key" in p ? p.key : p)).join(".") || "(body)",
+    message: i.message,
+  }));

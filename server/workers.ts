@@ -11,9 +11,9 @@ export const isWorkerChild = () => process.env[WORKER_ENV] === "1";
  * sharing the SQLite file; the limiter is Redis (config validation insists). Signals are passed on, and
  * the primary exits once every worker has drained.
  */
-export async function runWorkers(config: Config, logger: Logger, migrationsFolder?: string): Promise<never> {
+export async function runWorkers(config: Config, logger: Logger): Promise<never> {
   // Migrate and create the secret once, here, so workers never race to do it.
-  openDatabase(config.dataDir, migrationsFolder).$client.close();
+  openDatabase(config.dataDir).$client.close();
   resolveJwtSecret(config.dataDir, config.jwtSecret);
   // Compiled, Bun.main lives inside the binary and execPath is the binary itself.
   const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];

@@ -57,9 +57,10 @@ export function requireAdmin(p: Principal | null): Principal {
 /** Keys carry scopes; a JWT reads anything and writes only as an admin. */
 export function requireScope(p: Principal | null, scope: Scope): Principal {
   const principal = requireAuth(p);
+  if (principal.via === "apiKey" && !principal.scopes!.includes(scope)) {
+    throw forbidden(`This action requires the ${scope} scope`);
+  }
   // Writing needs an admin behind the credential, so a write key stops writing when its owner is demoted.
-  const roleAllows = scope === "articles:read" || principal.role === "admin";
-  const allowed = roleAllows && (principal.via === "jwt" || principal.scopes!.includes(scope));
-  if (!allowed) throw forbidden(`This action requires the ${scope} scope`);
+  if (scope === "articles:write" && principal.role !== "admin") throw forbidden("Admin access required");
   return principal;
 }

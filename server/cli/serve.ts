@@ -1,6 +1,8 @@
 import { bootCore } from "../boot.ts";
 import { loadConfig } from "../config.ts";
+import { createLogger } from "../logger.ts";
 import { serve } from "../serve.ts";
+import { isWorkerChild, runWorkers } from "../workers.ts";
 import { parse, wholeNumber } from "./args.ts";
 
 /** `argus serve`: flags override the environment, then the one config path validates both alike. */
@@ -11,6 +13,7 @@ export async function serveCommand(args: string[]) {
   if (values.host !== undefined) env.HOST = values.host;
   if (values.workers !== undefined) env.ARGUS_WORKERS = wholeNumber("workers", values.workers);
   const config = loadConfig(env);
+  if (config.workers > 1 && !isWorkerChild()) return runWorkers(config, createLogger(config.logLevel));
   const core = await bootCore(config);
-  serve(core, config);
+  serve(core, config, { reusePort: isWorkerChild() });
 }

@@ -84,13 +84,12 @@ export function createKeys(deps: CoreDeps) {
         .map(toRecord);
     },
 
-    /** Revokes one of the caller's own keys; anyone else's looks like it does not exist. */
-    revoke(userId: string, id: string) {
-      const now = new Date(clock.now());
+    /** Revokes one of the caller's own keys (anyone else's looks like it does not exist); no owner = an operator. */
+    revoke(userId: string | null, id: string) {
       const revoked = db
         .update(apiKeys)
-        .set({ revokedAt: now, isActive: false })
-        .where(and(live(id), eq(apiKeys.userId, userId)))
+        .set({ revokedAt: new Date(clock.now()), isActive: false })
+        .where(and(live(id), userId === null ? undefined : eq(apiKeys.userId, userId)))
         .returning({ id: apiKeys.id })
         .all();
       if (revoked.length === 0) throw notFoundKey();

@@ -27,8 +27,9 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
   const { db, clock, config, limiter } = deps;
   const hashPassword = (password: string) =>
     Bun.password.hash(password, { algorithm: "argon2id", ...deps.passwordCost });
-  // Verified against when the email is unknown, so both failures cost the same time.
-  let dummyHash: Promise<string> | undefined;
+  // Verified against when the email is unknown, so both failures cost the same time. Hashed off the event
+  // loop from the start, so even the first unknown email costs one verification, not a hash and a verification.
+  const dummyHash = hashPassword(crypto.randomUUID());
 
   const byId = db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
   const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder("email"))).prepare();
@@ -90,7 +91,6 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
       ];
       await assertNotThrottled(limiter, throttles, "Too many failed login attempts, try again later");
       const row = byEmail.get({ email: input.email });
-      dummyHash ??= hashPassword(crypto.randomUUID());
       const ok = await Bun.password.verify(input.password, row?.passwordHash ?? (await dummyHash));
       if (!row || !ok) {
         await recordFailure(limiter, throttles);

@@ -44,7 +44,3 @@ export function fail(c: Context, err: AppError) {
   }
   return c.json(body, err.status as ContentfulStatusCode);
 }
-
-/** Zod issues as `details`: one entry per field. */
-export const issueDetails = (issues: readonly { path: PropertyKey[]; message: string }[]) =>
-  issues.map((i) => ({ field: i.path.map(String).join(".") || "(body)", message: i.message }));

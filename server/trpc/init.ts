@@ -4,7 +4,7 @@ import { requireAdmin, requireAuth, requireJwt, requireScope, type Principal } f
 import type { Core } from "../core/index.ts";
 import type { Decision } from "../core/ratelimit/bucket.ts";
 import type { Scope } from "../core/schemas.ts";
-import { AppError, tooManyRequests } from "../errors.ts";
+import { AppError, issueDetails, tooManyRequests } from "../errors.ts";
 
 export type Context = {
   core: Core;
@@ -32,6 +32,9 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
     const cause = error.cause instanceof AppError ? error.cause : undefined;
+    // Input validation failures (zod, via Standard Schema) list their fields like the REST door does.
+    const issues = (error.cause as { issues?: unknown } | undefined)?.issues;
+    const details = cause?.details ?? (Array.isArray(issues) ? issueDetails(issues) : undefined);
     const internal = error.code === "INTERNAL_SERVER_ERROR";
     return {
       ...shape,
@@ -40,7 +43,7 @@ const t = initTRPC.context<Context>().create({
         ...shape.data,
         stack: undefined,
         retryAfter: cause?.retryAfter,
-        details: cause?.details,
+        details,
       },
     };
   },

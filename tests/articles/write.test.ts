@@ -30,6 +30,17 @@ describe("POST /api/v1/articles", () => {
     expect(rowsFor(article(1).url)).toEqual([{ id: a.data.id }]);
   });
 
+  test("a write key stops writing when its owner is demoted from admin", async () => {
+    const owner = await s.h.signUp("admin");
+    const key = (await s.h.createKey(owner.token, { name: "w", scopes: ["articles:read", "articles:write"] })).key;
+    expect((await post(article(1), { apiKey: key })).status).toBe(201);
+    s.h.core.users.adminUpdate(owner.user.id, { role: "user" });
+    const res = await post(article(2), { apiKey: key });
+    expect(res.status).toBe(403);
+    expect((await body(res)).error).toBe("Admin access required");
+    expect(rowsFor(article(2).url)).toHaveLength(0);
+  });
+
   test("trims and de-duplicates tags and keeps article_tags in step on every write", async () => {
     const created = (await body(await post(article(1, { tags: [" ai ", "ai", "chips"] })))).data;
     expect(created.tags).toEqual(["ai", "chips"]);
@@ -47,7 +58,8 @@ describe("POST /api/v1/articles", () => {
       for (const json of [article(1), { title: "" }]) {
         const res = await post(json, auth);
         expect(res.status).toBe(403);
-        expect(await body(res)).toMatchObject({ success: false, code: "FORBIDDEN", error: "This action requires the articles:write scope" });
+        const error = auth.apiKey ? "This action requires the articles:write scope" : "Admin access required";
+        expect(await body(res)).toMatchObject({ success: false, code: "FORBIDDEN", error });
         if (auth.apiKey) expect(res.headers.get("X-RateLimit-Remaining")).toMatch(/^\d+$/);
       }
     }
@@ -123,7 +135,7 @@ describe("POST /api/v1/articles", () => {
     const rows = rowsFor("https://race.example.com/x");
     expect(rows).toHaveLength(1);
     expect(tagsOf(rows[0]!.id)).toEqual(["race"]);
-  });
+  }, 30_000);
 });
 
 describe("POST /api/v1/articles/batch", () => {

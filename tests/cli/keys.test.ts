@@ -83,9 +83,17 @@ describe("argus keys", () => {
 });
 
 describe("argus keys while `argus serve` runs on the same database", () => {
-  test("a key created by the CLI works at once; revoked by the CLI, it fails on the next request", async () => {
+  test("a user and a key created by the CLI work at once; a key revoked by the CLI fails on the next request", async () => {
     const server = await startServer(data.dir);
     try {
+      await createUser(data.dir, "while-serving@example.com");
+      const login = await fetch(`${server.url}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "while-serving@example.com", password: "correct horse battery" }),
+      });
+      expect(login.status).toBe(200);
+
       const created = await argus(["keys", "create", "--email", "user@example.com", "--name", "live", "--json"], { dataDir: data.dir });
       expect(created.code).toBe(0);
       const { id, key } = JSON.parse(created.stdout);

@@ -48,6 +48,8 @@ describe("tRPC auth.*", () => {
     expect(await codeOf(anon.auth.me.query())).toBe("UNAUTHORIZED");
     expect(await codeOf(anon.auth.login.mutate({ email: "x@example.com", password: "nope" }))).toBe("UNAUTHORIZED");
     expect(await codeOf(anon.auth.register.mutate({ email: "bad", password: "12345678" }))).toBe("BAD_REQUEST");
+    const invalid = await anon.auth.register.mutate({ email: "bad", password: "short" }).catch((e) => e);
+    expect(invalid.data.details.map((d: any) => d.field).sort()).toEqual(["email", "password"]);
     await anon.auth.register.mutate({ email: "dup@example.com", password: "12345678" });
     expect(await codeOf(anon.auth.register.mutate({ email: "dup@example.com", password: "12345678" }))).toBe("CONFLICT");
     const user = createArgusClient({ url: srv.url, token: (await h.signUp()).token });

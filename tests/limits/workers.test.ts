@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startServerProcess, type ServerProcess } from "../support/process.ts";
+import { startRedis, type RedisServer } from "../support/redis.ts";
+import { tempDir } from "../support/harness.ts";
+
+let redis: RedisServer;
+let primary: ServerProcess;
+let token: string;
+
+const post = (path: string, body: unknown, auth?: string) =>
+  fetch(`${primary.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+    body: JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  redis = await startRedis();
+  primary = await startServerProcess({
+    ARGUS_DATA_DIR: tempDir(), ARGUS_REDIS_URL: redis.url, ARGUS_WORKERS: "2",
+    ARGUS_ADMIN_EMAIL: "root@example.com", ARGUS_ADMIN_PASSWORD: "root-password",
+  });
+  token = ((await (await post("/api/auth/login", { email: "root@example.com", password: "root-password" })).json()) as any).data.token;
+}, 30_000);
+
+afterAll(async () => {
+  await primary?.stop();
+  await redis?.stop();
+});
+
+describe("ARGUS_WORKERS=2 on one port", () => {
+  test("150 concurrent requests across the workers get one exact limit", async () => {
+    const { key } = ((await (await post("/api/keys", { name: "w" }, token)).json()) as any).data;
+    const responses = await Promise.all(
+      Array.from({ length: 150 }, () => fetch(`${primary.url}/api/auth/me`, { headers: { "x-api-key": key, connection: "close" } })),
+    );
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(100);
+    expect(responses.filter((r) => r.status === 429)).toHaveLength(50);
+  });
+
+  test("a revoked key fails on the next request whichever worker answers", async () => {
+    const k = ((await (await post("/api/keys", { name: "r" }, token)).json()) as any).data;
+    const use = () => fetch(`${primary.url}/api/auth/me`, { headers: { "x-api-key": k.key, connection: "close" } });
+    for (let i = 0; i < 6; i++) expect((await use()).status).toBe(200);
+    await fetch(`${primary.url}/api/keys/${k.id}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+    const after = await Promise.all(Array.from({ length: 10 }, use));
+    expect(after.map((r) => r.status)).toEqual(Array(10).fill(401));
+  });
+
+  test("SIGTERM to the primary drains every worker and exits 0", async () => {
+    expect(await primary.stop("SIGTERM")).toBe(0);
+  });
+});
+
+describe("ARGUS_WORKERS without Redis", () => {
+  test("refuses to start with one line naming the variables", async () => {
+    const proc = Bun.spawn(["bun", "server/main.ts"], {
+      env: { ...process.env, ARGUS_WORKERS: "2", ARGUS_DATA_DIR: tempDir(), ARGUS_REDIS_URL: "" },
+      stderr: "pipe", stdout: "ignore",
+    });
+    expect(await proc.exited).toBe(1);
+    const err = (await new Response(proc.stderr).text()).trim();
+    expect(err.split("\n")).toHaveLength(1);
+    expect(err).toContain("ARGUS_REDIS_URL");
+  });
+});

@@ -1,0 +1,40 @@
+import type { Subprocess } from "bun";
+
+export function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
+
+export type ServerProcess = { url: string; proc: Subprocess; stop(signal?: NodeJS.Signals): Promise<number> };
+
+/** Starts `cmd` (default: `bun server/main.ts`) with env on a free port and waits for /api/health. */
+export async function startServerProcess(env: Record<string, string>, cmd = ["bun", "server/main.ts"]): Promise<ServerProcess> {
+  const port = env.PORT ? Number(env.PORT) : freePort();
+  const proc = Bun.spawn(cmd, {
+    env: { ...process.env, HOST: "127.0.0.1", ARGUS_LOG_LEVEL: "warn", ...env, PORT: String(port) },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 15_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited early with code ${proc.exitCode}`);
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) break;
+    } catch {}
+    if (Date.now() > until) {
+      proc.kill();
+      throw new Error("server did not become healthy");
+    }
+    await Bun.sleep(20);
+  }
+  return {
+    url, proc,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      proc.kill(signal);
+      return proc.exited;
+    },
+  };
+}
