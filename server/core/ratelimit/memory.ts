@@ -1,5 +1,5 @@
 import type { Clock } from "../../clock.ts";
-import { decide, type Decision } from "./bucket.ts";
+import { decide, type BucketState, type Decision } from "./bucket.ts";
 import type { RateLimitStore } from "./store.ts";
 
 export interface MemoryStore extends RateLimitStore {
@@ -10,90 +10,155 @@ export interface MemoryStore extends RateLimitStore {
   close(): void;
 }
 
-const MIN_CAPACITY = 1024;
-// The timer sweeps this many buckets per macrotask: a million of them would otherwise stall the loop ~0.5 s.
+const MIN_CAPACITY = 1024; // slots; always a power of two
+const MAX_LOAD = 0.6; // grow ×2 above this
+const SHRINK_LOAD = 0.15; // after a sweep, shrink below this...
+const TARGET_LOAD = 0.3; // ...to the smallest capacity at or under this, so refilling doesn't regrow at once
+// The timer visits this many slots per macrotask: a million buckets would otherwise stall the loop ~0.5 s.
 const SWEEP_SLICE = 10_000;
+const BYTES_PER_SLOT = 32; // tokens, updatedAt, fullAt (Float64) + key hash lo, hi (Uint32)
 
-/** In-process buckets. consume is synchronous, so check-and-spend cannot interleave between requests. */
+/**
+ * In-process buckets. consume is synchronous, so check-and-spend cannot interleave between requests.
+ *
+ * Why hashing: keying a Map by the caller's string ("key:<uuid>", "login:email:<email>", ...) cost ~200 MB
+ * for 1M buckets, almost all of it strings and Map entries. Here a bucket is a 64-bit hash of its key plus
+ * three doubles in flat typed arrays (open addressing, linear probing, backward-shift deletion): 32 bytes a
+ * slot, ~64 MB for 1M buckets at a load of at most 0.6, and no per-bucket object for the GC to trace.
+ *
+ * Why that is safe: the key string is never kept, so two keys with equal hashes would share one bucket. The hash
+ * is wyhash keyed with a random per-store seed from crypto, so nobody can pre-compute colliding keys, and by the
+ * birthday bound two of n = 1M keys collide with probability ~n²/2⁶⁵ ≈ 3e-8; even then the only effect is that
+ * those two keys share one bucket. Bun hashes a string's UTF-8, which turns every lone surrogate into U+FFFD
+ * whatever the seed, so such keys are hashed from their escaped JSON form under a second seed instead.
+ */
 export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number; unref?: boolean }): MemoryStore {
   const { clock, sweepIntervalMs = 60_000, unref = true } = opts;
-  // Key -> slot in parallel typed arrays: 24 bytes a bucket and no per-bucket object for the GC to trace.
-  const slots = new Map<string, number>();
-  let tokens = new Float64Array(MIN_CAPACITY);
-  let updatedAt = new Float64Array(MIN_CAPACITY);
-  let fullAt = new Float64Array(MIN_CAPACITY); // lets a sweep decide without knowing each bucket's limit
-  let free: number[] = [];
-  let used = 0; // slots handed out so far; those below it and not in `free` are live
+  const seeds = crypto.getRandomValues(new BigUint64Array(2));
+  const seed = seeds[0]!;
+  const illFormedSeed = seeds[1]!;
 
-  const resize = (capacity: number) => {
-    const t = new Float64Array(capacity);
-    const u = new Float64Array(capacity);
-    const f = new Float64Array(capacity);
-    if (capacity > tokens.length) {
-      t.set(tokens);
-      u.set(updatedAt);
-      f.set(fullAt);
-    } else {
-      // Shrinking: pack live buckets into the low slots.
-      let i = 0;
-      for (const [key, s] of slots) {
-        t[i] = tokens[s]!;
-        u[i] = updatedAt[s]!;
-        f[i] = fullAt[s]!;
-        slots.set(key, i++);
-      }
-      used = i;
-      free = [];
-    }
-    tokens = t;
-    updatedAt = u;
-    fullAt = f;
+  // One buffer per table, one 32-byte record per slot, so a lookup touches one cache line rather than five:
+  // f64[4s] tokens, f64[4s + 1] updatedAt, f64[4s + 2] fullAt (lets a sweep decide without knowing each
+  // bucket's limit), u32[8s + 6] and u32[8s + 7] the key hash's low (picks the home slot) and high halves.
+  // An all-zero hash marks an empty slot (see hashKey). Hashes are only ever read and copied through u32:
+  // read through f64 they could be NaN patterns, which the engine may canonicalise.
+  let capacity = 0;
+  let mask = 0;
+  let f64 = new Float64Array(0);
+  let u32 = new Uint32Array(0);
+  let count = 0;
+  let dropped = 0; // running total, so callers can tell how many a scan dropped
+  let generation = 0; // bumped whenever the table is rebuilt, so a sliced sweep knows its cursor is stale
+
+  const allocate = (slots: number) => {
+    const buf = new ArrayBuffer(slots * BYTES_PER_SLOT);
+    capacity = slots;
+    mask = slots - 1;
+    f64 = new Float64Array(buf);
+    u32 = new Uint32Array(buf);
+  };
+  allocate(MIN_CAPACITY);
+  const isEmpty = (s: number) => (u32[8 * s + 6]! | u32[8 * s + 7]!) === 0;
+
+  // The key's hash, split into halves without BigInt arithmetic; consume reads them right after hashKey.
+  const wide = new BigUint64Array(1);
+  const halves = new Uint32Array(wide.buffer);
+  let lo = 0;
+  let hi = 0;
+  const hashKey = (key: string) => {
+    wide[0] = key.isWellFormed() ? Bun.hash.wyhash(key, seed) : Bun.hash.wyhash(JSON.stringify(key), illFormedSeed);
+    lo = halves[0]!;
+    hi = halves[1]!;
+    if ((lo | hi) === 0) lo = 1; // 0 means empty; folding it onto 1 costs one 2⁻⁶⁴-likely extra collision
   };
 
-  const allocate = (key: string) => {
-    let s = free.pop();
-    if (s === undefined) {
-      if (used === tokens.length) resize(tokens.length * 2);
-      s = used++;
+  /** The slot holding (lo, hi), or ~slot (negative) of the empty slot where it would go. */
+  const find = (keyLo: number, keyHi: number) => {
+    for (let i = keyLo & mask; ; i = (i + 1) & mask) {
+      const l = u32[8 * i + 6]!;
+      const h = u32[8 * i + 7]!;
+      if (l === keyLo && h === keyHi) return i;
+      if ((l | h) === 0) return ~i;
     }
-    slots.set(key, s);
-    return s;
   };
 
-  const release = (key: string, s: number) => {
-    slots.delete(key);
-    free.push(s);
+  const rebuild = (slots: number) => {
+    const [oldF64, oldU32, oldCapacity] = [f64, u32, capacity];
+    allocate(slots);
+    for (let s = 0; s < oldCapacity; s++) {
+      const l = oldU32[8 * s + 6]!;
+      const h = oldU32[8 * s + 7]!;
+      if ((l | h) === 0) continue;
+      const i = ~find(l, h);
+      for (let w = 0; w < 3; w++) f64[4 * i + w] = oldF64[4 * s + w]!;
+      u32[8 * i + 6] = l;
+      u32[8 * i + 7] = h;
+    }
+    generation++;
   };
 
-  /** Visits up to `budget` entries; Map iterators stay valid across deletes and ticks. */
-  const sweepSome = (entries: MapIterator<[string, number]>, now: number, budget: number) => {
-    let dropped = 0;
-    for (let i = 0; i < budget; i++) {
-      const next = entries.next();
-      if (next.done) return { dropped, done: true };
-      const [key, s] = next.value;
-      if (fullAt[s]! > now) continue;
-      release(key, s);
-      dropped++;
+  /** Empties slot i and pulls later entries of its probe run back, so lookups never need tombstones. */
+  const remove = (i: number) => {
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const l = u32[8 * j + 6]!;
+      const h = u32[8 * j + 7]!;
+      if ((l | h) === 0) break;
+      const home = l & mask;
+      // The entry at j may fill the hole at i only if its home is not cyclically within (i, j].
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      for (let w = 0; w < 3; w++) f64[4 * i + w] = f64[4 * j + w]!;
+      u32[8 * i + 6] = l;
+      u32[8 * i + 7] = h;
+      i = j;
     }
-    return { dropped, done: false };
+    u32[8 * i + 6] = 0;
+    u32[8 * i + 7] = 0;
+    count--;
+  };
+
+  /**
+   * Visits slots [from, ...) up to `budget` visits, dropping buckets full by `now`; returns where it stopped.
+   * After a drop the same slot is visited again, since backward shift may have moved an unvisited entry into it.
+   * Every other entry a shift moves lands at or after the cursor (still to be visited) or, when its run wraps
+   * past the end, in the low slots the scan already covered: at worst an entry is visited twice, which is
+   * harmless as the check is idempotent. No entry is lost, because remove only moves entries, never drops them.
+   */
+  const sweepFrom = (from: number, now: number, budget: number) => {
+    let i = from;
+    for (let visits = 0; i < capacity && visits < budget; visits++) {
+      if (!isEmpty(i) && f64[4 * i + 2]! <= now) {
+        remove(i);
+        dropped++;
+      } else i++;
+    }
+    return i;
   };
 
   // Give memory back after a burst of one-off keys, leaving room to grow again without thrashing.
   const maybeShrink = () => {
-    if (tokens.length > MIN_CAPACITY && slots.size < tokens.length / 4) {
-      resize(Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(slots.size * 2 + 1))));
-    }
+    if (capacity <= MIN_CAPACITY || count >= capacity * SHRINK_LOAD) return;
+    let slots = MIN_CAPACITY;
+    while (count > slots * TARGET_LOAD) slots *= 2;
+    if (slots < capacity) rebuild(slots);
   };
 
+  // Timer sweep in slices. Between slices consume may insert (skipped until the next sweep: fine), sweep() may
+  // delete (its shifts can move an entry behind the cursor: skipped, fine) or the table may be rebuilt, which
+  // reorders every slot, so the scan restarts from 0 over the new table (revisits are harmless). Each slice reads
+  // the clock afresh, so a bucket spent since the sweep began is judged by its new fullAt against the time now.
   let sweeping = false;
+  let closed = false;
   const sweepInSlices = () => {
-    if (sweeping) return;
+    if (sweeping || closed) return;
     sweeping = true;
-    const entries = slots.entries();
-    const now = clock.now();
+    let cursor = 0;
+    let gen = generation;
     const step = () => {
-      if (!sweepSome(entries, now, SWEEP_SLICE).done) return void setImmediate(step);
+      if (closed) return void (sweeping = false);
+      if (gen !== generation) [cursor, gen] = [0, generation];
+      cursor = sweepFrom(cursor, clock.now(), SWEEP_SLICE);
+      if (cursor < capacity) return void setImmediate(step);
       sweeping = false;
       maybeShrink();
     };
@@ -103,26 +168,44 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
   const timer = sweepIntervalMs > 0 ? setInterval(sweepInSlices, sweepIntervalMs) : undefined;
   if (unref) timer?.unref();
 
+  const current: BucketState = { tokens: 0, updatedAt: 0 }; // reused: decide only reads it
   return {
     consume(key, limit, windowMs = 60_000, cost = 1) {
-      const s = slots.get(key);
-      const state = s === undefined ? undefined : { tokens: tokens[s]!, updatedAt: updatedAt[s]! };
-      const { decision, next } = decide(state, limit, clock.now(), windowMs, cost);
-      // A full bucket is the same as none (e.g. a peek at a new key): don't spend memory on it.
-      if (s === undefined && next.tokens >= limit) return decision;
-      const t = s ?? allocate(key);
-      tokens[t] = next.tokens;
-      updatedAt[t] = next.updatedAt;
-      fullAt[t] = decision.resetAt;
+      hashKey(key);
+      let s = find(lo, hi);
+      if (s >= 0) {
+        current.tokens = f64[4 * s]!;
+        current.updatedAt = f64[4 * s + 1]!;
+      }
+      const { decision, next } = decide(s < 0 ? undefined : current, limit, clock.now(), windowMs, cost);
+      if (s < 0) {
+        // A full bucket is the same as none (e.g. a peek at a new key): don't spend memory on it.
+        if (next.tokens >= limit) return decision;
+        if (count + 1 > capacity * MAX_LOAD) {
+          rebuild(capacity * 2);
+          s = find(lo, hi);
+        }
+        s = ~s;
+        u32[8 * s + 6] = lo;
+        u32[8 * s + 7] = hi;
+        count++;
+      }
+      f64[4 * s] = next.tokens;
+      f64[4 * s + 1] = next.updatedAt;
+      f64[4 * s + 2] = decision.resetAt;
       return decision;
     },
     sweep() {
-      const { dropped } = sweepSome(slots.entries(), clock.now(), Infinity);
+      const before = dropped;
+      sweepFrom(0, clock.now(), Infinity);
       maybeShrink();
-      return dropped;
+      return dropped - before;
     },
-    size: () => slots.size,
+    size: () => count,
     health: () => "ok",
-    close: () => clearInterval(timer),
+    close: () => {
+      closed = true;
+      clearInterval(timer);
+    },
   };
 }
