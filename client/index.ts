@@ -53,6 +53,7 @@ export function createArgusClient(opts: ArgusClientOptions) {
     httpBatchLink({
       url: opts.url.replace(/\/+$/, "") + "/trpc",
       transformer: superjson,
+      maxItems: 50, // the server's batch cap
       fetch: opts.fetch as Parameters<typeof httpBatchLink>[0]["fetch"],
       headers: () => ({
         ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
@@ -16,8 +16,11 @@ export const migrationsFolder = isCompiled ? "/$bunfs/root/db/migrations" : join
 
 /** Opens (creating if needed) `argus.db` in the data directory, in WAL mode, with migrations applied. */
 export function openDatabase(dataDir: string, folder = migrationsFolder): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const sqlite = new Database(join(dataDir, "argus.db"), { create: true, strict: true });
+  // Password hashes and key digests live here: the directory we create and the database are the owner's alone.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, "argus.db");
+  const sqlite = new Database(file, { create: true, strict: true });
+  chmodSync(file, 0o600);
   sqlite.exec("PRAGMA journal_mode = WAL");
   sqlite.exec("PRAGMA synchronous = NORMAL");
   sqlite.exec("PRAGMA foreign_keys = ON");

@@ -1,14 +1,7 @@
 import { z } from "zod";
-import { pageInput } from "./schemas.ts";
+import { isoDate, pageInput } from "./schemas.ts";
 
 // Article shapes, defined once for both doors. REST sends ISO strings, tRPC (superjson) sends Dates.
-
-/** An ISO-8601 timestamp with a zone (or a plain date, read as UTC midnight), or a Date; never "Tuesday". */
-export const isoDate = z
-  .union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()], {
-    error: "must be an ISO-8601 date-time with a zone, e.g. 2026-02-08T03:00:00.000Z",
-  })
-  .transform((v) => (v instanceof Date ? v : new Date(v)));
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })

@@ -8,8 +8,10 @@ export function encodeCursor(at: number, id: string): string {
 export function decodeCursor(cursor: string): { at: number; id: string } {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === "string") {
-      return { at: value[0] as number, id: value[1] as string };
+    // Only what this server issues: a real timestamp and an id, never an out-of-range date that silently matches nothing.
+    const [at, id] = Array.isArray(value) && value.length === 2 ? value : [];
+    if (Number.isSafeInteger(at) && Math.abs(at) <= 8.64e15 && typeof id === "string" && id.length <= 100) {
+      return { at: at as number, id };
     }
   } catch {}
   throw badRequest("Invalid cursor", [{ field: "cursor", message: "is not a cursor this server issued" }]);

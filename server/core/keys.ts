@@ -140,7 +140,9 @@ export function createKeys(deps: CoreDeps) {
 
     /** Activation and per-key limit; effective on the next request. */
     adminUpdate(id: string, patch: z.infer<typeof adminKeyUpdate>): AdminKeyRecord {
-      const row = db.update(apiKeys).set(patch).where(live(id)).returning().get();
+      const row = Object.keys(patch).length > 0
+        ? db.update(apiKeys).set(patch).where(live(id)).returning().get()
+        : db.select().from(apiKeys).where(live(id)).get();
       if (!row) throw notFoundKey();
       changed(undefined);
       const owner = db.select({ email: users.email }).from(users).where(eq(users.id, row.userId)).get()!;

@@ -2,6 +2,13 @@ import { z } from "zod";
 
 // Input and output shapes, defined once and used by both doors (REST validates with them, tRPC too).
 
+/** An ISO-8601 timestamp with a zone (or a plain date, read as UTC midnight), or a Date; never "Tuesday". */
+export const isoDate = z
+  .union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: "must be an ISO-8601 date-time with a zone, e.g. 2026-02-08T03:00:00.000Z",
+  })
+  .transform((v) => (v instanceof Date ? v : new Date(v)));
+
 export const emailSchema = z
   .string()
   .trim()
@@ -36,7 +43,8 @@ export const sessionSchema = z.object({ token: z.string(), expiresAt: z.date(), 
 
 export const idParam = z.object({ id: z.string().min(1).max(100) });
 
-const limitParam = z.coerce.number().int().min(1).max(100).default(20);
+// `?limit=` with no value means the default, not zero.
+const limitParam = z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(100).default(20));
 const boolParam = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 export const pageInput = z.object({ limit: limitParam, cursor: z.string().max(500).nullish() });
 
@@ -45,7 +53,7 @@ export type Scope = z.infer<typeof scopeSchema>;
 
 export const createKeyInput = z.object({
   name: z.string().trim().min(1, { error: "must be 1 to 100 characters" }).max(100, { error: "must be 1 to 100 characters" }),
-  expiresAt: z.coerce.date().nullish(),
+  expiresAt: isoDate.nullish(),
   scopes: z.array(scopeSchema).min(1).max(2).nullish(),
 });
 

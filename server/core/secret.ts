@@ -9,7 +9,7 @@ export function resolveJwtSecret(dataDir: string, configured?: string): string {
     const stored = readFileSync(file, "utf8").trim();
     if (stored.length >= 32) return stored;
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
   writeFileSync(file, secret + "\n", { mode: 0o600 });
   chmodSync(file, 0o600);

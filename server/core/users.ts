@@ -5,7 +5,7 @@ import { decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
 import type { adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
-import { assertNotThrottled, recordFailure, type Throttle } from "./throttle.ts";
+import { takeAttempt, type Throttle } from "./throttle.ts";
 import type { Tokens } from "./tokens.ts";
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
@@ -89,13 +89,11 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
         { key: `login:email:${input.email}`, limit: 10, windowMs: FIFTEEN_MINUTES },
         { key: `login:ip:${clientIp}`, limit: 50, windowMs: FIFTEEN_MINUTES },
       ];
-      await assertNotThrottled(limiter, throttles, "Too many failed login attempts, try again later");
+      const attempt = await takeAttempt(limiter, throttles, "Too many failed login attempts, try again later");
       const row = byEmail.get({ email: input.email });
       const ok = await Bun.password.verify(input.password, row?.passwordHash ?? (await dummyHash));
-      if (!row || !ok) {
-        await recordFailure(limiter, throttles);
-        throw unauthorized(INVALID_LOGIN);
-      }
+      if (!row || !ok) throw unauthorized(INVALID_LOGIN);
+      await attempt.succeeded();
       if (!row.isActive) throw forbidden("Account is deactivated");
       return session(row);
     },
@@ -119,9 +117,13 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
     async changePassword(userId: string, input: z.infer<typeof changePasswordInput>) {
       const row = byId.get({ id: userId });
       if (!row) throw notFound("User not found");
+      // A stolen session must not become a free password oracle: the same failure limit as login.
+      const throttles = [{ key: `password:user:${userId}`, limit: 10, windowMs: FIFTEEN_MINUTES }];
+      const attempt = await takeAttempt(limiter, throttles, "Too many failed password checks, try again later");
       if (!(await Bun.password.verify(input.currentPassword, row.passwordHash))) {
         throw unauthorized("Current password is incorrect");
       }
+      await attempt.succeeded();
       bump(userId, { passwordHash: await hashPassword(input.newPassword) });
       return session(byId.get({ id: userId })!);
     },

@@ -10,7 +10,7 @@ import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
 import { fail } from "./envelope.ts";
 import { notFoundOrMethod, onError } from "./errors.ts";
-import { requireJson } from "./middleware.ts";
+import { authenticate, requireJson } from "./middleware.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { articleRoutes } from "./routes/articles.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { keyRoutes } from "./routes/keys.ts";
 
 const MAX_BODY = 1024 * 1024;
+const KEY_PATHS = ["/api/v1/*", "/api/auth/me"];
 
 /** The REST door plus tRPC at /trpc, over one core. */
 export function createApp(core: Core) {
@@ -33,9 +34,12 @@ export function createApp(core: Core) {
   app.use("*", async (c, next) => {
     c.set("core", core);
     c.set("principal", null);
+    c.set("authenticated", false);
     c.set("clientIp", clientIp(c, config.trustProxy));
     await next();
   });
+  // Routes that accept API keys: charge the key before any body check, so every answer carries its headers.
+  for (const path of KEY_PATHS) app.use(path, authenticate({ keys: true }));
   app.use(
     "*",
     bodyLimit({ maxSize: MAX_BODY, onError: (c) => fail(c, new AppError("PAYLOAD_TOO_LARGE", "Request body exceeds 1 MiB")) }),

@@ -4,7 +4,8 @@ import { getConnInfo } from "hono/bun";
 /** The caller's address; X-Forwarded-For counts only when the operator said a proxy sits in front. */
 export function clientIp(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+    // The last hop is the one our proxy added; earlier entries are whatever the client claimed.
+    const forwarded = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
     if (forwarded) return normalize(forwarded);
   }
   try {

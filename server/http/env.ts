@@ -5,6 +5,7 @@ export type AppEnv = {
   Variables: {
     core: Core;
     principal: Principal | null;
+    authenticated: boolean;
     requestId: string;
     clientIp: string;
   };

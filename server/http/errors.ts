@@ -32,7 +32,7 @@ export function notFoundOrMethod(app: Hono<any>) {
       byPath.set(r.path, (byPath.get(r.path) ?? new Set()).add(r.method));
     }
     return [...byPath].map(([path, methods]) => ({
-      pattern: new RegExp("^" + path.replace(/:[^/]+/g, "[^/]+") + "/?$"),
+      pattern: new RegExp("^" + path.replace(/:[^/]+/g, "[^/]+") + "$"),
       methods,
     }));
   };

@@ -11,6 +11,13 @@ const gates = { any: requireAuth, jwt: requireJwt, admin: requireAdmin };
 
 export const authenticate = (opts: { keys: boolean; require?: keyof typeof gates }) =>
   createMiddleware<AppEnv>(async (c, next) => {
+    // Resolved once per request: key-accepting paths do it app-wide (so even a 405/413/415 answer to a key
+    // spends its token and carries the headers); the route's own declaration then only applies its rule.
+    if (c.get("authenticated")) {
+      if (opts.require) gates[opts.require](c.get("principal"));
+      return next();
+    }
+    c.set("authenticated", true);
     const core = c.get("core");
     const authorization = c.req.header("authorization");
     const apiKey = c.req.header("x-api-key");

@@ -38,7 +38,7 @@ const t = initTRPC.context<Context>().create({
     const internal = error.code === "INTERNAL_SERVER_ERROR";
     return {
       ...shape,
-      message: internal ? "Internal server error" : shape.message,
+      message: internal ? "Internal server error" : Array.isArray(issues) ? "Validation failed" : shape.message,
       data: {
         ...shape.data,
         stack: undefined,
@@ -63,27 +63,28 @@ const mapErrors = t.middleware(async ({ next }) => {
 });
 
 /** Each call authenticated by a key spends a token, including every call inside a batch. */
-const charge = t.middleware(async ({ ctx, next }) => {
+async function chargeKey(ctx: Context) {
   const p = ctx.principal;
-  if (p?.via === "apiKey") {
-    const d = await ctx.core.limits.charge({ keyId: p.keyId!, rateLimit: p.rateLimit ?? null });
-    ctx.rate.last = d;
-    if (!d.allowed) throw tooManyRequests(d.retryAfter, "Rate limit exceeded");
-  }
-  return next();
-});
+  if (p?.via !== "apiKey") return;
+  const d = await ctx.core.limits.charge({ keyId: p.keyId!, rateLimit: p.rateLimit ?? null });
+  ctx.rate.last = d;
+  if (!d.allowed) throw tooManyRequests(d.retryAfter, "Rate limit exceeded");
+}
 
 export const publicProcedure = t.procedure.use(mapErrors);
 
-const gate = (check: (p: Principal | null) => Principal) =>
-  publicProcedure
-    .use(({ ctx, next }) => {
-      if (ctx.authError) throw ctx.authError;
-      return next({ ctx: { principal: check(ctx.principal) } });
-    })
-    .use(charge);
+/**
+ * The REST door's order: a procedure that takes keys charges the key first, then applies its rule (so a call
+ * refused for a missing scope still spends a token); a JWT-only one refuses a key without charging it.
+ */
+const gate = (check: (p: Principal | null) => Principal, opts: { keys: boolean }) =>
+  publicProcedure.use(async ({ ctx, next }) => {
+    if (ctx.authError) throw ctx.authError;
+    if (opts.keys) await chargeKey(ctx);
+    return next({ ctx: { principal: check(ctx.principal) } });
+  });
 
-export const authedProcedure = gate(requireAuth);
-export const jwtProcedure = gate(requireJwt);
-export const adminProcedure = gate(requireAdmin);
-export const scopedProcedure = (scope: Scope) => gate((p) => requireScope(p, scope));
+export const authedProcedure = gate(requireAuth, { keys: true });
+export const jwtProcedure = gate(requireJwt, { keys: false });
+export const adminProcedure = gate(requireAdmin, { keys: false });
+export const scopedProcedure = (scope: Scope) => gate((p) => requireScope(p, scope), { keys: true });

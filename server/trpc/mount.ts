@@ -8,6 +8,8 @@ import type { AppEnv } from "../http/env.ts";
 import type { Context } from "./init.ts";
 import { appRouter } from "./router.ts";
 
+export const MAX_BATCH = 50;
+
 /** tRPC at /trpc: same credentials, same limits, same core. */
 export function mountTrpc(app: Hono<AppEnv>, core: Core) {
   app.use(
@@ -29,9 +31,14 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
         }
         return ctx;
       },
-      responseMeta: ({ ctx }) => {
-        const d = ctx?.rate.last;
-        return d ? { headers: new Headers(core.limits.headers(d)) } : {};
+      // Batches are bounded, so one request cannot queue unbounded work (the client link uses the same cap).
+      maxBatchSize: MAX_BATCH,
+      responseMeta: ({ ctx, errors }) => {
+        const headers = new Headers(ctx?.rate.last ? core.limits.headers(ctx.rate.last) : {});
+        // A throttle's 429 (login, invalid keys) says when to come back, as it does over REST.
+        const retryAfter = Math.max(0, ...errors.map((e) => (e.cause instanceof AppError && e.cause.retryAfter) || 0));
+        if (retryAfter > 0 && !headers.has("retry-after")) headers.set("Retry-After", String(retryAfter));
+        return { headers };
       },
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") {

@@ -116,3 +116,15 @@ describe("token bucket", () => {
     });
   });
 });
+
+describe("refunds", () => {
+  test("a negative cost gives tokens back, never above capacity, and is always allowed", () => {
+    const now = 1_000_000;
+    const spent = decide(undefined, 3, now, 60_000, 1).next; // 2 left
+    const empty = decide(decide(spent, 3, now, 60_000, 1).next, 3, now, 60_000, 1).next; // 0 left
+    const refunded = decide(empty, 3, now, 60_000, -1);
+    expect(refunded.decision.allowed).toBe(true);
+    expect(refunded.next.tokens).toBe(1);
+    expect(decide(undefined, 3, now, 60_000, -1).next.tokens).toBe(3);
+  });
+});

@@ -51,6 +51,15 @@ describe("redis rate-limit store", () => {
     expect(pttl).toBeLessThanOrEqual(WINDOW);
   });
 
+  test("a negative cost refunds a spent token, never above capacity", async () => {
+    const s = store();
+    for (let i = 0; i < 3; i++) await s.consume("login:refund", 3, WINDOW, 1);
+    expect(await s.consume("login:refund", 3, WINDOW, 0)).toMatchObject({ allowed: false });
+    expect(await s.consume("login:refund", 3, WINDOW, -1)).toMatchObject({ allowed: true });
+    expect(await s.consume("login:refund", 3, WINDOW, 1)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await s.consume("login:fresh", 3, WINDOW, -1)).toMatchObject({ allowed: true, remaining: 3 });
+  });
+
   test("refills from the saved timestamp, clamps to a lowered limit, and a peek stores nothing", async () => {
     const s = store();
     const now = await redisNow();

@@ -6,7 +6,7 @@ export type Decision =
 // Refill is fractional, so a token that is mathematically back can be 1e-16 short; this absorbs that drift.
 export const EPS = 1e-9;
 
-/** Token bucket: capacity `limit`, refilled continuously at `limit` per `windowMs`; cost 0 peeks. */
+/** Token bucket: capacity `limit`, refilled continuously at `limit` per `windowMs`; cost 0 peeks, a negative cost refunds. */
 export function decide(
   state: BucketState | undefined,
   limit: number,
@@ -18,9 +18,10 @@ export function decide(
   const at = state ? Math.max(now, state.updatedAt) : now;
   // Multiply before dividing so whole-token refills come out exact; min() also clamps after a lowered limit.
   const tokens = state ? Math.min(limit, state.tokens + ((at - state.updatedAt) * limit) / windowMs) : limit;
-  // A cost above one needs that many tokens, so the bucket never goes into debt.
-  const allowed = tokens + EPS >= Math.max(1, cost);
-  const left = allowed ? tokens - cost : tokens;
+  // A cost above one needs that many tokens, so the bucket never goes into debt. A negative cost gives
+  // tokens back (a throttle refunding an attempt that turned out fine), never above capacity.
+  const allowed = cost < 0 || tokens + EPS >= Math.max(1, cost);
+  const left = allowed ? Math.min(limit, tokens - cost) : tokens;
   return { decision: toDecision(allowed, left, limit, at, windowMs, now, cost), next: { tokens: left, updatedAt: at } };
 }
 

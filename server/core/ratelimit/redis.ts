@@ -17,8 +17,8 @@ if s[1] and s[2] then
   at = math.max(now, ts)
   tokens = math.min(limit, tonumber(s[1]) + (at - ts) * limit / window)
 end
-local allowed = tokens + ${EPS} >= math.max(1, cost)
-if allowed then tokens = tokens - cost end
+local allowed = cost < 0 or tokens + ${EPS} >= math.max(1, cost)
+if allowed then tokens = math.min(limit, tokens - cost) end
 local fullMs = math.ceil((limit - tokens) * window / limit - ${EPS})
 if fullMs <= 0 then
   redis.call('DEL', KEYS[1])
