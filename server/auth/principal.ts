@@ -1,7 +1,6 @@
 import type { Core } from "../core/index.ts";
 import type { Scope } from "../core/schemas.ts";
-import { assertNotThrottled, recordFailure } from "../core/throttle.ts";
-import { AppError, forbidden, unauthorized } from "../errors.ts";
+import { AppError, forbidden, tooManyRequests, unauthorized } from "../errors.ts";
 
 export type Principal = {
   userId: string;
@@ -25,13 +24,15 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
     return { userId: user.id, role: user.role, via: "jwt" };
   }
   if (!creds.apiKey) return null;
-  const throttle = [{ key: `badkey:${creds.clientIp}`, limit: BAD_KEYS_PER_MINUTE, windowMs: 60_000 }];
-  await assertNotThrottled(core.deps.limiter, throttle, "Too many invalid API keys, try again later");
   try {
     const key = core.keys.authenticate(creds.apiKey.trim());
     return { userId: key.userId, role: key.role, via: "apiKey", keyId: key.keyId, scopes: key.scopes, rateLimit: key.rateLimit };
   } catch (e) {
-    if (e instanceof AppError && e.code === "UNAUTHORIZED") await recordFailure(core.deps.limiter, throttle);
+    // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).
+    if (e instanceof AppError && e.code === "UNAUTHORIZED") {
+      const d = await core.deps.limiter.consume(`badkey:${creds.clientIp}`, BAD_KEYS_PER_MINUTE, 60_000, 1);
+      if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many invalid API keys, try again later");
+    }
     throw e;
   }
 }

@@ -1,9 +1,9 @@
-import { and, desc, eq, exists, gte, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, exists, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { articles, articleTags, type ArticleRow } from "../../db/schema.ts";
 import { forbidden, notFound } from "../errors.ts";
 import type { Article, ArticleInput, ArticleListQuery } from "./article-schemas.ts";
-import { decodeCursor, page } from "./cursor.ts";
+import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -83,7 +83,6 @@ export function createArticles(deps: CoreDeps) {
       const after = q.cursor ? decodeCursor(q.cursor) : undefined;
       const search = q.q?.trim() ? ftsQuery(q.q) : undefined;
       if (search === "") return { items: [] as Article[], meta: { nextCursor: null, hasMore: false } };
-      const at = after && new Date(after.at);
       const rows = db
         .select()
         .from(articles)
@@ -101,7 +100,7 @@ export function createArticles(deps: CoreDeps) {
             search
               ? sql`${articles.seq} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ${search})`
               : undefined,
-            at ? or(lt(articles.publishedAt, at), and(eq(articles.publishedAt, at), lt(articles.id, after.id))) : undefined,
+            afterCursor(articles.publishedAt, articles.id, after),
           ),
         )
         .orderBy(...newestFirst)

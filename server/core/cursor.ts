@@ -1,3 +1,5 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { badRequest } from "../errors.ts";
 
 /** Opaque keyset cursor: base64url of the sort key of the last row served. */
@@ -23,4 +25,12 @@ export function page<T>(rows: T[], limit: number, key: (row: T) => [number, stri
   const items = hasMore ? rows.slice(0, limit) : rows;
   const last = items.at(-1);
   return { items, meta: { nextCursor: hasMore && last ? encodeCursor(...key(last)) : null, hasMore } };
+}
+
+/**
+ * Rows after the cursor in (at DESC, id DESC) order. A row-value comparison, so SQLite seeks the
+ * (at, id) index; the equivalent `a < ? OR (a = ? AND b < ?)` makes it scan like an OFFSET.
+ */
+export function afterCursor(at: SQLiteColumn, id: SQLiteColumn, cursor: { at: number; id: string } | undefined): SQL | undefined {
+  return cursor ? sql`(${at}, ${id}) < (${cursor.at}, ${cursor.id})` : undefined;
 }

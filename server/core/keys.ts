@@ -1,8 +1,8 @@
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys, users, type ApiKeyRow } from "../../db/schema.ts";
 import { badRequest, forbidden, notFound, unauthorized } from "../errors.ts";
-import { decodeCursor, page } from "./cursor.ts";
+import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import { createKeyCache } from "./keycache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
@@ -122,12 +122,7 @@ export function createKeys(deps: CoreDeps) {
             isNull(apiKeys.revokedAt),
             q.userId ? eq(apiKeys.userId, q.userId) : undefined,
             q.isActive == null ? undefined : eq(apiKeys.isActive, q.isActive),
-            after
-              ? or(
-                  lt(apiKeys.createdAt, new Date(after.at)),
-                  and(eq(apiKeys.createdAt, new Date(after.at)), lt(apiKeys.id, after.id)),
-                )
-              : undefined,
+            afterCursor(apiKeys.createdAt, apiKeys.id, after),
           ),
         )
         .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))

@@ -25,17 +25,3 @@ export async function takeAttempt(store: RateLimitStore, throttles: Throttle[], 
   }
   return { succeeded: refund };
 }
-
-/** Peek-then-record, for checks too cheap to be raced (the invalid-key throttle runs synchronously in memory). */
-export async function assertNotThrottled(store: RateLimitStore, throttles: Throttle[], message: string) {
-  let retryAfter = 0;
-  for (const t of throttles) {
-    const d = await store.consume(t.key, t.limit, t.windowMs, 0);
-    if (!d.allowed) retryAfter = Math.max(retryAfter, d.retryAfter);
-  }
-  if (retryAfter > 0) throw tooManyRequests(retryAfter, message);
-}
-
-export async function recordFailure(store: RateLimitStore, throttles: Throttle[]) {
-  for (const t of throttles) await store.consume(t.key, t.limit, t.windowMs, 1);
-}

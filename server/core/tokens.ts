@@ -8,19 +8,24 @@ type Claims = { sub: string; role: string; ver: number; iat: number; exp: number
 
 /** HS256 session tokens. Time checks use the injected clock; the algorithm is pinned. */
 export function createTokens(secret: string, clock: Clock) {
+  // Imported once: handing hono/jwt the raw string would re-import the HMAC key on every request.
+  const key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
   return {
     async issue(user: { id: string; role: string; tokenVersion: number }) {
       const iat = Math.floor(clock.now() / 1000);
       const exp = iat + TOKEN_TTL_SECONDS;
       const claims: Claims = { sub: user.id, role: user.role, ver: user.tokenVersion, iat, exp };
-      return { token: await sign(claims, secret, "HS256"), expiresAt: new Date(exp * 1000) };
+      return { token: await sign(claims, await key, "HS256"), expiresAt: new Date(exp * 1000) };
     },
 
     /** Signature, algorithm and expiry only; the caller re-checks the user. */
     async verify(token: string): Promise<{ userId: string; version: number }> {
       let payload: Record<string, unknown>;
       try {
-        payload = await verify(token, secret, { alg: "HS256", exp: false, iat: false, nbf: false });
+        payload = await verify(token, await key, { alg: "HS256", exp: false, iat: false, nbf: false });
       } catch {
         throw unauthorized("Invalid or expired token");
       }

@@ -1,7 +1,7 @@
-import { and, count, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, sql } from "drizzle-orm";
 import { users, type UserRow } from "../../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, unauthorized } from "../errors.ts";
-import { decodeCursor, page } from "./cursor.ts";
+import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
 import type { adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
@@ -141,9 +141,7 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
           and(
             q.role ? eq(users.role, q.role) : undefined,
             q.isActive == null ? undefined : eq(users.isActive, q.isActive),
-            after
-              ? or(lt(users.createdAt, new Date(after.at)), and(eq(users.createdAt, new Date(after.at)), lt(users.id, after.id)))
-              : undefined,
+            afterCursor(users.createdAt, users.id, after),
           ),
         )
         .orderBy(desc(users.createdAt), desc(users.id))
