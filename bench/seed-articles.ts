@@ -6,6 +6,7 @@
 // Its own process, so SQLite is certainly closed (every statement finalized) before the server opens the file.
 import { openDatabase } from "../db/client.ts";
 import { encodeCursor } from "../server/core/cursor.ts";
+import { prng } from "../server/core/demo.ts";
 
 export type Seeded = {
   count: number;
@@ -18,17 +19,6 @@ export type Seeded = {
   seconds: number;
 };
 
-/** mulberry32: deterministic text, so runs are comparable. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SUBJECTS = ["OpenAI", "Nvidia", "The EU", "Apple", "A ransomware gang", "SpaceX", "The Linux kernel", "Rust", "PostgreSQL",
   "Google", "Microsoft", "Samsung", "TSMC", "The FTC", "NASA", "Mozilla", "Cloudflare", "Valve", "Intel", "AMD", "Meta", "Amazon",

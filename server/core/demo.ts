@@ -35,7 +35,7 @@ const topics = [
 ];
 
 /** mulberry32: tiny, fast and, crucially here, reproducible from its seed. */
-function prng(seed: number) {
+export function prng(seed: number) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

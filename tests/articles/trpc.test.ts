@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { TRPCClientError } from "@trpc/client";
 import { createArgusClient } from "../../client/index.ts";
 import { listen } from "../support/harness.ts";
 import { article, body, HOUR, setup, store, T0, type Setup } from "./fixtures.ts";
+import { codeOf } from "../support/trpc.ts";
 
 let s: Setup;
 let srv: ReturnType<typeof listen>;
@@ -16,15 +16,6 @@ afterEach(async () => {
 });
 
 const as = (auth: { token?: string; apiKey?: string } = {}) => createArgusClient({ url: srv.url, ...auth });
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return "OK";
-  } catch (e) {
-    if (!(e instanceof TRPCClientError)) throw e;
-    return e.data?.code as string;
-  }
-};
 
 describe("tRPC articles.* reads", () => {
   test("latest, byId and list answer Dates, newest first, same as REST", async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { TRPCClientError } from "@trpc/client";
 import { createArgusClient } from "../../client/index.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
+import { codeOf } from "../support/trpc.ts";
 
 let h: Harness;
 let srv: ReturnType<typeof listen>;
@@ -14,15 +14,6 @@ afterEach(async () => {
   await h.close();
 });
 
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return "OK";
-  } catch (e) {
-    if (!(e instanceof TRPCClientError)) throw e;
-    return e.data?.code as string;
-  }
-};
 
 describe("tRPC auth.*", () => {
   test("register, login, me, changePassword and logoutAll through the typed client", async () => {
