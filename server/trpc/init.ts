@@ -88,3 +88,9 @@ export const authedProcedure = gate(requireAuth, { keys: true });
 export const jwtProcedure = gate(requireJwt, { keys: false });
 export const adminProcedure = gate(requireAdmin, { keys: false });
 export const scopedProcedure = (scope: Scope) => gate((p) => requireScope(p, scope), { keys: true });
+
+/** Every paged procedure answers `{ items, nextCursor, hasMore }`, so useInfiniteQuery can follow `nextCursor`. */
+export const flatPage = <T>({ items, meta }: { items: T[]; meta: { nextCursor: string | null; hasMore: boolean } }) => ({
+  items,
+  ...meta,
+});

@@ -81,6 +81,7 @@ describe("tRPC keys.* and admin.*", () => {
     const k = await h.createKey(u.token);
     const page = await admin.admin.apiKeys.list.query({ limit: 10 });
     expect(page.items.map((x) => x.userEmail)).toEqual([u.email]);
+    expect(page).toMatchObject({ nextCursor: null, hasMore: false });
     const updated = await admin.admin.apiKeys.update.mutate({ id: k.id, data: { isActive: false, rateLimit: 7 } });
     expect(updated).toMatchObject({ isActive: false, rateLimit: 7 });
     const users = await admin.admin.users.list.query({ limit: 10 });

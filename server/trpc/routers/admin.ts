@@ -1,9 +1,9 @@
 import { adminKeysQuery, adminKeyUpdate, adminUsersQuery, adminUserUpdate, idParam } from "../../core/schemas.ts";
-import { adminProcedure, router } from "../init.ts";
+import { adminProcedure, flatPage, router } from "../init.ts";
 
 export const adminRouter = router({
   apiKeys: router({
-    list: adminProcedure.input(adminKeysQuery).query(({ ctx, input }) => ctx.core.keys.adminList(input)),
+    list: adminProcedure.input(adminKeysQuery).query(({ ctx, input }) => flatPage(ctx.core.keys.adminList(input))),
     update: adminProcedure
       .input(idParam.extend({ data: adminKeyUpdate }))
       .mutation(({ ctx, input }) => ctx.core.keys.adminUpdate(input.id, input.data)),
@@ -13,7 +13,7 @@ export const adminRouter = router({
     }),
   }),
   users: router({
-    list: adminProcedure.input(adminUsersQuery).query(({ ctx, input }) => ctx.core.users.adminList(input)),
+    list: adminProcedure.input(adminUsersQuery).query(({ ctx, input }) => flatPage(ctx.core.users.adminList(input))),
     update: adminProcedure
       .input(idParam.extend({ data: adminUserUpdate }))
       .mutation(({ ctx, input }) => ctx.core.users.adminUpdate(input.id, input.data)),

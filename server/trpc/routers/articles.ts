@@ -1,6 +1,6 @@
 import { articleBatchInput, articleInput, articleListQuery, latestQuery } from "../../core/article-schemas.ts";
 import { idParam } from "../../core/schemas.ts";
-import { router, scopedProcedure } from "../init.ts";
+import { flatPage, router, scopedProcedure } from "../init.ts";
 
 const read = scopedProcedure("articles:read");
 const write = scopedProcedure("articles:write");
@@ -8,11 +8,7 @@ const write = scopedProcedure("articles:write");
 export const articlesRouter = router({
   // prefault: calling with no input at all still gets the defaults (limit 20).
   latest: read.input(latestQuery.prefault({})).query(({ ctx, input }) => ctx.core.articles.latest(input.limit)),
-  /** Flat `{ items, nextCursor, hasMore }` so useInfiniteQuery can follow `nextCursor`. */
-  list: read.input(articleListQuery.prefault({})).query(({ ctx, input }) => {
-    const { items, meta } = ctx.core.articles.list(input);
-    return { items, ...meta };
-  }),
+  list: read.input(articleListQuery.prefault({})).query(({ ctx, input }) => flatPage(ctx.core.articles.list(input))),
   byId: read.input(idParam).query(({ ctx, input }) => ctx.core.articles.byId(input.id)),
   upsert: write.input(articleInput).mutation(({ ctx, input }) => ctx.core.articles.upsert(input)),
   upsertMany: write.input(articleBatchInput).mutation(({ ctx, input }) => ctx.core.articles.upsertMany(input.articles)),
