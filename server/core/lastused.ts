@@ -28,7 +28,8 @@ export function createLastUsed(db: Db, clock: Clock) {
     }
   }
 
-  const timer = setInterval(() => flushDue(false), 5_000);
+  // Checked every second, so a pending use reaches the database within a second of its minute being up.
+  const timer = setInterval(() => flushDue(false), 1_000);
   timer.unref();
 
   return {

@@ -1,0 +1,5 @@
+import { setDefaultTimeout } from "bun:test";
+
+// Several suites spawn real processes (servers, the CLI, the binary, redis-server); on a loaded 2-core CI box
+// those take seconds, so the per-test default is raised from bun's 5 s. No test asserts on time.
+setDefaultTimeout(60_000);
