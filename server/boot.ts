@@ -37,5 +37,7 @@ export async function bootCore(config: Config, opts: BootOptions = {}): Promise<
 async function createLimiter(config: Config, clock: Clock, logger: Logger): Promise<RateLimitStore> {
   if (!config.redisUrl) return createMemoryStore({ clock });
   const { createRedisStore } = await import("./core/ratelimit/redis.ts");
-  return createRedisStore({ url: config.redisUrl, logger });
+  const store = createRedisStore({ url: config.redisUrl, logger });
+  await store.ready?.();
+  return store;
 }

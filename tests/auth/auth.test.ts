@@ -108,7 +108,12 @@ describe("POST /api/auth/login", () => {
   test("50 failures from one address lock that address for every email", async () => {
     const u = await h.signUp();
     for (let i = 0; i < 50; i++) await login({ email: `nobody${i}@example.com`, password: "wrong-password" });
-    expect((await login({ email: u.email, password: u.password })).status).toBe(429);
+    const locked = await login({ email: u.email, password: u.password });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await json(locked)).toMatchObject({ success: false, code: "TOO_MANY_REQUESTS" });
+    h.clock.advance(15 * 60 * 1000);
+    expect((await login({ email: u.email, password: u.password })).status).toBe(200);
   });
 });
 
@@ -132,7 +137,10 @@ describe("sessions", () => {
       method: "PUT", token: u.token, json: { currentPassword: "not-it-at-all", newPassword: "a brand new one" },
     });
     expect(res.status).toBe(401);
+    expect(await json(res)).toEqual({ success: false, error: "Current password is incorrect", code: "UNAUTHORIZED" });
     expect((await h.request("/api/auth/me", { token: u.token })).status).toBe(200);
+    expect((await login({ email: u.email, password: u.password })).status).toBe(200);
+    expect((await login({ email: u.email, password: "a brand new one" })).status).toBe(401);
   });
 
   test("POST /api/auth/logout-all ends every token of the user", async () => {

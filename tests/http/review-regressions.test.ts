@@ -71,6 +71,7 @@ describe("keys are charged before any other answer", () => {
     expect(wrongMethod.headers.get("x-ratelimit-remaining")).toBe("99");
     const wrongType = await h.request("/api/v1/articles", { method: "POST", apiKey: key, body: "{}", headers: { "content-type": "text/plain" } });
     expect(wrongType.status).toBe(415);
+    expect(await json(wrongType)).toMatchObject({ success: false, code: "UNSUPPORTED_MEDIA_TYPE" });
     expect(wrongType.headers.get("x-ratelimit-remaining")).toBe("98");
   });
 
@@ -106,6 +107,7 @@ describe("input edges", () => {
     const u = await h.signUp();
     const res = await h.request(`/api/v1/articles?cursor=${encodeCursor(9007199254740991, "x")}`, { token: u.token });
     expect(res.status).toBe(400);
+    expect(await json(res)).toMatchObject({ success: false, code: "BAD_REQUEST", details: [{ field: "cursor" }] });
   });
 
   test("expiresAt must be an ISO-8601 timestamp", async () => {
@@ -119,7 +121,15 @@ describe("input edges", () => {
 
   test("?limit= with no value means the default", async () => {
     const u = await h.signUp();
-    expect((await h.request("/api/v1/articles?limit=", { token: u.token })).status).toBe(200);
+    const now = h.clock.now();
+    h.core.articles.upsertMany(Array.from({ length: 25 }, (_, i) => ({
+      title: `a${i}`, url: `https://example.com/${i}`, source: "s", tags: [], publishedAt: new Date(now - i * 1000),
+    })));
+    const res = await h.request("/api/v1/articles?limit=", { token: u.token });
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.data).toHaveLength(20);
+    expect(body.meta.hasMore).toBe(true);
   });
 
   test("the database file is readable by its owner only", () => {

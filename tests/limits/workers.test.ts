@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startServerProcess, type ServerProcess } from "../support/process.ts";
+import { cleanEnv, freePort, startServerProcess, type ServerProcess } from "../support/process.ts";
 import { startRedis, type RedisServer } from "../support/redis.ts";
 import { tempDir } from "../support/harness.ts";
 
@@ -19,6 +19,7 @@ beforeAll(async () => {
   primary = await startServerProcess({
     ARGUS_DATA_DIR: tempDir(), ARGUS_REDIS_URL: redis.url, ARGUS_WORKERS: "2",
     ARGUS_ADMIN_EMAIL: "root@example.com", ARGUS_ADMIN_PASSWORD: "root-password",
+    ARGUS_RATE_LIMIT_PER_MINUTE: "10", // one token per 6 s: exact counts even on a slow box
   });
   token = ((await (await post("/api/auth/login", { email: "root@example.com", password: "root-password" })).json()) as any).data.token;
 }, 30_000);
@@ -29,13 +30,13 @@ afterAll(async () => {
 });
 
 describe("ARGUS_WORKERS=2 on one port", () => {
-  test("150 concurrent requests across the workers get one exact limit", async () => {
+  test("concurrent requests across the workers get one exact limit", async () => {
     const { key } = ((await (await post("/api/keys", { name: "w" }, token)).json()) as any).data;
     const responses = await Promise.all(
-      Array.from({ length: 150 }, () => fetch(`${primary.url}/api/auth/me`, { headers: { "x-api-key": key, connection: "close" } })),
+      Array.from({ length: 30 }, () => fetch(`${primary.url}/api/auth/me`, { headers: { "x-api-key": key, connection: "close" } })),
     );
-    expect(responses.filter((r) => r.status === 200)).toHaveLength(100);
-    expect(responses.filter((r) => r.status === 429)).toHaveLength(50);
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(10);
+    expect(responses.filter((r) => r.status === 429)).toHaveLength(20);
   });
 
   test("a revoked key fails on the next request whichever worker answers", async () => {
@@ -45,6 +46,7 @@ describe("ARGUS_WORKERS=2 on one port", () => {
     await fetch(`${primary.url}/api/keys/${k.id}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
     const after = await Promise.all(Array.from({ length: 10 }, use));
     expect(after.map((r) => r.status)).toEqual(Array(10).fill(401));
+    expect(((await after[0]!.json()) as any).error).toBe("API key has been revoked");
   });
 
   test("SIGTERM to the primary drains every worker and exits 0", async () => {
@@ -55,8 +57,8 @@ describe("ARGUS_WORKERS=2 on one port", () => {
 describe("ARGUS_WORKERS without Redis", () => {
   test("refuses to start with one line naming the variables", async () => {
     const proc = Bun.spawn(["bun", "server/main.ts"], {
-      env: { ...process.env, ARGUS_WORKERS: "2", ARGUS_DATA_DIR: tempDir(), ARGUS_REDIS_URL: "" },
-      stderr: "pipe", stdout: "ignore",
+      env: cleanEnv({ ARGUS_WORKERS: "2", ARGUS_DATA_DIR: tempDir(), PORT: String(freePort()) }),
+      stderr: "pipe", stdout: "ignore", timeout: 30_000,
     });
     expect(await proc.exited).toBe(1);
     const err = (await new Response(proc.stderr).text()).trim();

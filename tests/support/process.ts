@@ -1,5 +1,11 @@
 import type { Subprocess } from "bun";
 
+/** The environment for a spawned Argus: only what a process needs, so host ARGUS_* or PORT cannot leak into a test. */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const keep = ["PATH", "HOME", "TMPDIR", "LANG"].filter((k) => process.env[k] !== undefined);
+  return { ...Object.fromEntries(keep.map((k) => [k, process.env[k]!])), ...extra };
+}
+
 export function freePort(): number {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const { port } = probe;
@@ -13,7 +19,7 @@ export type ServerProcess = { url: string; proc: Subprocess; stop(signal?: NodeJ
 export async function startServerProcess(env: Record<string, string>, cmd = ["bun", "server/main.ts"]): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : freePort();
   const proc = Bun.spawn(cmd, {
-    env: { ...process.env, HOST: "127.0.0.1", ARGUS_LOG_LEVEL: "warn", ...env, PORT: String(port) },
+    env: cleanEnv({ HOST: "127.0.0.1", ARGUS_LOG_LEVEL: "warn", ...env, PORT: String(port) }),
     stdout: "ignore",
     stderr: "inherit",
   });

@@ -119,6 +119,8 @@ describe("REST and tRPC parity", () => {
       }
     }
     const status = { 403: "FORBIDDEN", 401: "UNAUTHORIZED", 404: "NOT_FOUND" } as Record<number, string>;
-    expect(outcomes.rest.map((v) => (typeof v === "number" && status[v]) || v)).toEqual(outcomes.trpc as any[]);
+    const expected = ["p", ["articles:read"], true, "FORBIDDEN", 1, "UNAUTHORIZED", "NOT_FOUND"];
+    expect(outcomes.trpc).toEqual(expected);
+    expect(outcomes.rest.map((v) => (typeof v === "number" && status[v]) || v)).toEqual(expected);
   });
 });

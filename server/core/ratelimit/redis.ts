@@ -30,6 +30,9 @@ return { allowed and 1 or 0, string.format('%.17g', tokens), at, now }`;
 const SHA = new Bun.CryptoHasher("sha1").update(SCRIPT).digest("hex");
 
 const TIMEOUT_MS = 200; // a request waits at most this long on Redis before failing open
+// Establishing a connection may take longer (a busy box at boot): the request still fails open after TIMEOUT_MS,
+// but the connection attempt carries on, so one slow handshake doesn't cost a second of fail-open.
+const CONNECT_TIMEOUT_MS = 2_000;
 // While Redis is down, try connecting at most this often; calls in between fail open at once.
 const RECONNECT_MS = 1_000;
 const WARN_EVERY_MS = 60_000;
@@ -46,7 +49,7 @@ export function createRedisStore(opts: RedisStoreOptions): RedisStore {
   // Bun's own reconnect retries for ~30 s inside one connect() call; we reconnect ourselves instead, briefly.
   // Without the offline queue a command never waits for a connection (nor starts one): it rejects at once.
   const client = new RedisClient(url, {
-    connectionTimeout: TIMEOUT_MS,
+    connectionTimeout: CONNECT_TIMEOUT_MS,
     enableOfflineQueue: false,
     autoReconnect: false,
   });
@@ -72,7 +75,8 @@ export function createRedisStore(opts: RedisStoreOptions): RedisStore {
     return connecting;
   };
 
-  connect().catch(() => {}); // warm up so the first request doesn't pay for the handshake; failures surface per call
+  // Warm up so the first request doesn't pay for the handshake; failures surface per call.
+  const warmup = connect().catch(() => {});
 
   const evaluate = async (args: string[]) => {
     await connect();
@@ -112,6 +116,7 @@ export function createRedisStore(opts: RedisStoreOptions): RedisStore {
         return failOpen(err, limit, windowMs);
       }
     },
+    ready: () => warmup,
     health: () => (degraded ? "degraded" : "ok"),
     close() {
       closed = true;
