@@ -18,8 +18,9 @@ export async function readPassword(fromStdin: boolean): Promise<string> {
 /** Raw mode is what turns echo off; it also swallows Ctrl-C, so that is handled here as a cancel. */
 function prompt(label: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(label);
+  // Echo off before the label shows: anything typed or pasted the moment the prompt appears stays hidden.
   stdin.setRawMode(true);
+  process.stderr.write(label);
   stdin.setEncoding("utf8");
   stdin.resume();
   return new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { demoArticles, seedDemoArticles } from "../../server/core/demo.ts";
 import { createHarness, tempDir, type Harness } from "../support/harness.ts";
 
@@ -35,18 +36,36 @@ describe("demo articles", () => {
 
   test("scripts/seed.ts seeds the configured data directory and says what it did", async () => {
     const dataDir = tempDir();
-    const run = () =>
-      Bun.spawnSync(["bun", `${import.meta.dir}/../../scripts/seed.ts`], {
-        env: { ...process.env, ARGUS_DATA_DIR: dataDir, ARGUS_LOG_LEVEL: "silent" },
-      }).stdout.toString().trim();
-    expect(run()).toMatch(/^Seeded (\d+) articles \(created \1, updated 0\)$/);
-    expect(run()).toMatch(/^Seeded (\d+) articles \(created 0, updated \1\)$/);
-    const seeded = await createHarness({}, { dataDir });
+    // Only what the script needs: PATH and HOME for bun, then the data directory; nothing from the host's ARGUS_*.
+    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ARGUS_DATA_DIR: dataDir, ARGUS_LOG_LEVEL: "silent" };
+    const run = async () => {
+      const proc = Bun.spawn(["bun", `${import.meta.dir}/../../scripts/seed.ts`], {
+        env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 30_000, killSignal: "SIGKILL",
+      });
+      try {
+        const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+        expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+        return stdout.trim();
+      } finally {
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      }
+    };
     try {
-      const res = await seeded.request("/api/v1/articles/latest?limit=100", { token: (await seeded.signUp()).token });
-      expect(((await res.json()) as any).data).toHaveLength(100);
+      const first = await run();
+      expect(first).toMatch(/^Seeded (\d+) articles \(created \1, updated 0\)$/);
+      const total = Number(first.match(/^Seeded (\d+)/)![1]);
+      expect(await run()).toBe(`Seeded ${total} articles (created 0, updated ${total})`);
+      const seeded = await createHarness({}, { dataDir });
+      try {
+        expect(seeded.core.deps.db.$client.query("select count(*) as n from articles").get()).toEqual({ n: total });
+        const res = await seeded.request("/api/v1/articles/latest?limit=100", { token: (await seeded.signUp()).token });
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as any).data).toHaveLength(100);
+      } finally {
+        await seeded.close();
+      }
     } finally {
-      await seeded.close(true);
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

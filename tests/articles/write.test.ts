@@ -118,25 +118,85 @@ describe("POST /api/v1/articles", () => {
 
   test("processes upserting one url at once still make exactly one row", async () => {
     // Separate processes on one database file: only the unique index and ON CONFLICT keep this to one row.
+    // A real start barrier: each worker boots, says "ready", and waits for a "go" line on stdin; the parent
+    // sends "go" only once all four are ready.
     const worker = `
-      import { bootCore } from "${import.meta.dir}/../../server/boot.ts";
-      import { testConfig } from "${import.meta.dir}/../../server/config.ts";
+      import { bootCore } from ${JSON.stringify(`${import.meta.dir}/../../server/boot.ts`)};
+      import { testConfig } from ${JSON.stringify(`${import.meta.dir}/../../server/config.ts`)};
       const core = await bootCore(testConfig({ dataDir: ${JSON.stringify(s.h.dataDir)}, logLevel: "silent" }));
-      await Bun.sleep(Math.max(0, ${Date.now() + 1500} - Date.now())); // start together, after every boot
+      console.log("ready");
+      let line = "";
+      for await (const chunk of Bun.stdin.stream()) {
+        line += new TextDecoder().decode(chunk);
+        if (line.includes("\\n")) break;
+      }
+      if (line.trim() !== "go") throw new Error("expected go on stdin, got " + JSON.stringify(line));
       let created = 0;
       for (let i = 0; i < 100; i++) {
         if (core.articles.upsert({ title: "t" + i, url: "https://race.example.com/x", source: "S", tags: ["race"], publishedAt: new Date() }).created) created++;
       }
       await core.close();
       console.log(created);`;
-    const procs = Array.from({ length: 4 }, () => Bun.spawn(["bun", "-e", worker], { stdout: "pipe", stderr: "inherit" }));
-    const created = await Promise.all(procs.map(async (p) => Number((await new Response(p.stdout).text()).trim())));
-    expect(created.reduce((a, b) => a + b, 0)).toBe(1);
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" };
+    const procs = Array.from({ length: 4 }, () =>
+      Bun.spawn(["bun", "-e", worker], { env, stdin: "pipe", stdout: "pipe", stderr: "pipe", timeout: 30_000, killSignal: "SIGKILL" }),
+    );
+    try {
+      const outs = procs.map((p) => lineReader(p.stdout));
+      const errs = procs.map((p) => new Response(p.stderr).text());
+      const ready = await Promise.all(outs.map((o) => o.line()));
+      expect(ready).toEqual(["ready", "ready", "ready", "ready"]);
+      for (const p of procs) {
+        p.stdin.write("go\n");
+        await p.stdin.end();
+      }
+      const results = await Promise.all(
+        procs.map(async (p, i) => ({ code: await p.exited, stdout: await outs[i]!.rest(), stderr: await errs[i]! })),
+      );
+      for (const r of results) expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: expect.stringMatching(/^\d+\n$/), stderr: "" });
+      const created = results.map((r) => Number(r.stdout.trim()));
+      for (const n of created) expect(Number.isInteger(n) && n >= 0 && n <= 100).toBe(true);
+      expect(created.reduce((a, b) => a + b, 0)).toBe(1);
+    } finally {
+      for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+      await Promise.all(procs.map((p) => p.exited));
+    }
     const rows = rowsFor("https://race.example.com/x");
     expect(rows).toHaveLength(1);
     expect(tagsOf(rows[0]!.id)).toEqual(["race"]);
-  }, 30_000);
+    expect(sqlite().query("select title from articles where url = ?").get("https://race.example.com/x")).toEqual({ title: expect.stringMatching(/^t\d+$/) });
+  });
 });
+
+/** Reads a child's stdout line by line, then whatever is left. */
+function lineReader(stream: ReadableStream<Uint8Array>) {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  let done = false;
+  return {
+    async line(): Promise<string> {
+      while (!buffered.includes("\n")) {
+        if (done) throw new Error(`stdout ended before a full line: ${JSON.stringify(buffered)}`);
+        const chunk = await reader.read();
+        if (chunk.done) done = true;
+        else buffered += decoder.decode(chunk.value, { stream: true });
+      }
+      const at = buffered.indexOf("\n");
+      const line = buffered.slice(0, at);
+      buffered = buffered.slice(at + 1);
+      return line;
+    },
+    async rest(): Promise<string> {
+      while (!done) {
+        const chunk = await reader.read();
+        if (chunk.done) done = true;
+        else buffered += decoder.decode(chunk.value, { stream: true });
+      }
+      return buffered;
+    },
+  };
+}
 
 describe("POST /api/v1/articles/batch", () => {
   test("upserts many in one request and counts created and updated", async () => {

@@ -1,16 +1,18 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { createHarness } from "../support/harness.ts";
 import { argus, createUser, dataDirFixture, startServer } from "./run.ts";
 
-const data = dataDirFixture();
+// Each test gets a data directory of its own with the same two accounts, and creates every key it relies on.
+let data: ReturnType<typeof dataDirFixture>;
 let admin: { id: string };
-beforeAll(async () => {
+beforeEach(async () => {
+  data = dataDirFixture();
   admin = await createUser(data.dir, "admin@example.com", { admin: true });
   await createUser(data.dir, "user@example.com");
 });
-afterAll(data.remove);
+afterEach(() => data.remove());
 
 const me = async (url: string, key: string) => fetch(`${url}/api/auth/me`, { headers: { "x-api-key": key } });
 
@@ -65,15 +67,32 @@ describe("argus keys", () => {
   });
 
   test("list shows a user's keys without the secret", async () => {
+    const ci = await argus(["keys", "create", "--email", "user@example.com", "--name", "ci", "--json"], { dataDir: data.dir });
+    expect(ci.code).toBe(0);
+    const created = JSON.parse(ci.stdout) as { id: string; key: string };
+    // Another user's key must not show up in this user's list.
+    expect((await argus(["keys", "create", "--email", "admin@example.com", "--name", "admin-only"], { dataDir: data.dir })).code).toBe(0);
+
     const r = await argus(["keys", "list", "--email", "user@example.com"], { dataDir: data.dir });
     expect(r.code).toBe(0);
-    expect(r.stdout.split("\n")[0]).toMatch(/^ID\s+NAME\s+KEY\s+SCOPES/);
-    expect(r.stdout).toMatch(/ci\s+argus_\w{2}…\w{4}\s+articles:read\s+yes/);
-    const json = JSON.parse((await argus(["keys", "list", "--email", "user@example.com", "--json"], { dataDir: data.dir })).stdout);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+KEY\s+SCOPES/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toStartWith(created.id);
+    expect(lines[1]).toMatch(/ci\s+argus_\w{2}…\w{4}\s+articles:read\s+yes/);
+    expect(r.stdout).not.toContain(created.key);
+
+    const listed = await argus(["keys", "list", "--email", "user@example.com", "--json"], { dataDir: data.dir });
+    expect(listed.code).toBe(0);
+    const json = JSON.parse(listed.stdout);
     expect(json).toHaveLength(1);
+    expect(json[0]).toMatchObject({
+      id: created.id, name: "ci", keyPrefix: created.key.slice(0, 8), lastFour: created.key.slice(-4), scopes: ["articles:read"], isActive: true,
+    });
     expect(json[0]).not.toHaveProperty("key");
+    expect(listed.stdout).not.toContain(created.key);
     const none = await argus(["keys", "list", "--email", "ghost@example.com"], { dataDir: data.dir });
-    expect(none.code).toBe(1);
+    expect(none).toMatchObject({ code: 1, stdout: "", stderr: "argus: no user with email ghost@example.com\n" });
   });
 
   test("revoke of an unknown id is exit 1", async () => {
@@ -109,8 +128,7 @@ describe("argus keys while `argus serve` runs on the same database", () => {
       const again = await argus(["keys", "revoke", id], { dataDir: data.dir });
       expect(again.code).toBe(1);
     } finally {
-      server.proc.kill("SIGTERM");
-      expect(await server.proc.exited).toBe(0);
+      expect(await server.stop("SIGTERM")).toBe(0);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -6,9 +6,14 @@ import journal from "../../db/migrations/meta/_journal.json" with { type: "json"
 import { createHarness } from "../support/harness.ts";
 import { argus, createUser, dataDirFixture, startServer } from "./run.ts";
 
-const data = dataDirFixture();
-const scratch = dataDirFixture();
-afterAll(() => {
+// Each test gets its own data directory and scratch directory.
+let data: ReturnType<typeof dataDirFixture>;
+let scratch: ReturnType<typeof dataDirFixture>;
+beforeEach(() => {
+  data = dataDirFixture();
+  scratch = dataDirFixture();
+});
+afterEach(() => {
   data.remove();
   scratch.remove();
 });
@@ -40,8 +45,7 @@ describe("argus backup", () => {
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ source: join(data.dir, "argus.db"), target });
     } finally {
-      server.proc.kill("SIGTERM");
-      await server.proc.exited;
+      expect(await server.stop("SIGTERM")).toBe(0);
     }
 
     const check = new Database(target, { readonly: true });
@@ -64,6 +68,7 @@ describe("argus backup", () => {
   });
 
   test("refuses to overwrite an existing file (exit 1, file untouched)", async () => {
+    await createUser(data.dir, "someone@example.com"); // a database that could be backed up
     const target = join(scratch.dir, "exists.db");
     writeFileSync(target, "precious");
     const r = await argus(["backup", target], { dataDir: data.dir });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { TRPCClientError } from "@trpc/client";
 import { ArgusError, createArgusClient, toArgusError, type ArgusClient } from "../../client/index.ts";
-import { countingFetch, startArgus } from "./server.ts";
+import { countingFetch, recordingSleep, startArgus } from "./server.ts";
 
 let argus: Awaited<ReturnType<typeof startArgus>>;
 let admin: { token: string };
@@ -84,18 +84,24 @@ describe("typed client: retry on 429 (real server, per-key limit)", () => {
     // 60 a minute refills one token a second, so an exhausted key is usable again after Retry-After: 1.
     await jwt.admin.apiKeys.update.mutate({ id: key.id, data: { rateLimit: 60 } });
 
+    // The server runs on a manual clock: nothing refills until the test moves it.
     const plain = createArgusClient({ url: argus.url, apiKey: key.key });
     let limited: ArgusError | undefined;
-    for (let i = 0; i < 200 && !limited; i++) limited = await plain.auth.me.query().then(() => undefined, (e: ArgusError) => e);
+    let calls = 0;
+    for (; calls < 200 && !limited; calls++) limited = await plain.auth.me.query().then(() => undefined, (e: ArgusError) => e);
+    expect(calls).toBe(61); // the full bucket of 60, then the refusal
     expect(limited).toMatchObject({ code: "TOO_MANY_REQUESTS", status: 429, retryAfter: 1, message: "Rate limit exceeded" });
+    // Still refused while the clock stands still.
+    expect(await plain.auth.me.query().then(() => undefined, (e: ArgusError) => e.code)).toBe("TOO_MANY_REQUESTS");
 
+    // The injected wait moves the server's clock by exactly what the link asked for, then returns at once.
+    const wait = recordingSleep((ms) => argus.clock.advance(ms));
     const wire = countingFetch();
-    const patient = createArgusClient({ url: argus.url, apiKey: key.key, fetch: wire.fetch, retry: { attempts: 3 } });
-    const started = performance.now();
+    const patient = createArgusClient({ url: argus.url, apiKey: key.key, fetch: wire.fetch, retry: { attempts: 3, sleep: wait.sleep } });
     const me = await patient.auth.me.query();
     expect(me.email).toBe("admin@example.com");
-    expect(wire.calls).toHaveLength(2);
-    expect(wire.calls[1]! - wire.calls[0]!).toBeGreaterThanOrEqual(990);
-    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(wait.delays()).toEqual([1_000]); // Retry-After: 1 × 1000
+    expect(wire.calls).toHaveLength(2); // the refused call and the one retry
+    for (const call of wire.calls) expect(new URL(call).pathname).toBe("/trpc/auth.me");
   });
 });

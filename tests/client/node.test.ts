@@ -43,11 +43,20 @@ describe("the client on Node 20", () => {
   test("auth.login and auth.me work, with revived dates and typed errors", async () => {
     const proc = Bun.spawn([NODE, "script.mjs", argus.url, "node@example.com", "correct horse battery"], {
       cwd: outdir,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+      stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
+      timeout: 30_000, // a hang guard: killed, the run fails on its exit code below
+      killSignal: "SIGKILL",
     });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    expect({ code, err }).toEqual({ code: 0, err: "" });
+    let out: string, err: string, code: number;
+    try {
+      [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    }
+    expect({ code, err, signal: proc.signalCode }).toEqual({ code: 0, err: "", signal: null });
     const result = JSON.parse(out);
     expect(result.node).toStartWith("v20.");
     expect(result.me).toMatchObject({ email: "node@example.com", name: "Node", role: "user" });

@@ -1,38 +1,43 @@
-import { rmSync } from "node:fs";
-import { bootCore } from "../../server/boot.ts";
-import { testConfig } from "../../server/config.ts";
-import { createApp } from "../../server/http/app.ts";
-import { createLogger } from "../../server/logger.ts";
-import { tempDir, TEST_PASSWORD_COST } from "../support/harness.ts";
+import { createHarness, listen } from "../support/harness.ts";
 
 /**
- * The real app on a real socket with the real clock: the client is exercised over HTTP exactly as a user would,
- * and rate-limit buckets refill in wall time (which the retry test waits on, by design of the feature).
+ * The real app on a real socket, over createHarness: the client is exercised over HTTP exactly as a user would,
+ * while time is the harness's manual clock, so rate-limit buckets refill only when a test advances it.
  */
 export async function startArgus() {
-  const dataDir = tempDir();
-  const core = await bootCore(testConfig({ dataDir, logLevel: "silent" }), {
-    logger: createLogger("silent"),
-    passwordCost: TEST_PASSWORD_COST,
-  });
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: createApp(core).fetch });
+  const h = await createHarness({ logLevel: "silent" });
+  const socket = listen(h);
   return {
-    core,
-    url: `http://127.0.0.1:${server.port}`,
+    core: h.core,
+    clock: h.clock,
+    url: socket.url,
     async stop() {
-      await server.stop(true);
-      await core.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await socket.stop();
+      await h.close();
     },
   };
 }
 
-/** A fetch that counts what goes over the wire (each batch is one). */
+/** A fetch that records the URL of what goes over the wire (each batch is one call). */
 export function countingFetch() {
-  const calls: number[] = [];
+  const calls: string[] = [];
   const f = ((...args: Parameters<typeof fetch>) => {
-    calls.push(performance.now());
+    const [input] = args;
+    calls.push(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
     return fetch(...args);
   }) as typeof fetch;
   return { fetch: f, calls };
+}
+
+/**
+ * A stand-in for the retry link's sleep: records every wait asked for (with its signal) and calls `onSleep`,
+ * which by default returns at once. Nothing here waits on a timer.
+ */
+export function recordingSleep(onSleep: (ms: number, signal?: AbortSignal) => Promise<void> | void = () => {}) {
+  const waits: { ms: number; signal?: AbortSignal }[] = [];
+  const sleep = async (ms: number, signal?: AbortSignal) => {
+    waits.push({ ms, signal });
+    await onSleep(ms, signal);
+  };
+  return { sleep, waits, delays: () => waits.map((w) => w.ms) };
 }
