@@ -1,10 +1,13 @@
 import type { Core } from "../core/index.ts";
-import type { Scope } from "../core/schemas.ts";
+import type { Scope, User } from "../core/schemas.ts";
+import { toUser } from "../core/users.ts";
 import { AppError, forbidden, tooManyRequests, unauthorized } from "../errors.ts";
 
 export type Principal = {
   userId: string;
   role: "user" | "admin";
+  /** The caller's account as read when the credential was checked, this request. */
+  user: User;
   via: "jwt" | "apiKey";
   keyId?: string;
   scopes?: Scope[];
@@ -20,13 +23,14 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
   const bearer = creds.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   if (creds.authorization && !bearer) throw unauthorized("Authorization header must be 'Bearer <token>'");
   if (bearer) {
-    const user = await core.users.authenticateToken(bearer);
-    return { userId: user.id, role: user.role, via: "jwt" };
+    const row = await core.users.authenticateToken(bearer);
+    return { userId: row.id, role: row.role, user: toUser(row), via: "jwt" };
   }
   if (!creds.apiKey) return null;
   try {
     const key = core.keys.authenticate(creds.apiKey.trim());
-    return { userId: key.userId, role: key.role, via: "apiKey", keyId: key.keyId, scopes: key.scopes, rateLimit: key.rateLimit };
+    const { user } = key;
+    return { userId: user.id, role: user.role, user, via: "apiKey", keyId: key.keyId, scopes: key.scopes, rateLimit: key.rateLimit };
   } catch (e) {
     // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).
     if (e instanceof AppError && e.code === "UNAUTHORIZED") {

@@ -1,22 +1,23 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { apiKeys, users, type ApiKeyRow } from "../../db/schema.ts";
+import { apiKeys, users, type ApiKeyRow, type UserRow } from "../../db/schema.ts";
 import { badRequest, forbidden, notFound, unauthorized } from "../errors.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import { createKeyCache } from "./keycache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
-import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, Scope } from "./schemas.ts";
+import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, Scope, User } from "./schemas.ts";
+import { toUser } from "./users.ts";
 
-export type AuthenticatedKey = { keyId: string; userId: string; role: "user" | "admin"; scopes: Scope[]; rateLimit: number | null };
+export type AuthenticatedKey = { keyId: string; user: User; scopes: Scope[]; rateLimit: number | null };
 
 const notFoundKey = () => notFound("API key not found");
 
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
 export function createKeys(deps: CoreDeps) {
   const { db, clock } = deps;
-  const cache = createKeyCache<{ key: ApiKeyRow; role: "user" | "admin"; userActive: boolean }>(db);
+  const cache = createKeyCache<{ key: ApiKeyRow; user: UserRow }>(db);
   const lastUsed = createLastUsed(db, clock);
 
   const toRecord = (row: ApiKeyRow): KeyRecord => ({
@@ -33,7 +34,7 @@ export function createKeys(deps: CoreDeps) {
   });
 
   const byDigest = db
-    .select({ key: apiKeys, role: users.role, userActive: users.isActive })
+    .select({ key: apiKeys, user: users })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
@@ -102,13 +103,13 @@ export function createKeys(deps: CoreDeps) {
       const hash = digestKey(plaintext);
       const found = cache.get(hash, () => byDigest.get({ hash }));
       if (!found) throw unauthorized("Invalid API key");
-      const { key, role, userActive } = found;
+      const { key, user } = found;
       if (key.revokedAt) throw unauthorized("API key has been revoked");
       if (!key.isActive) throw unauthorized("API key is deactivated");
       if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) throw unauthorized("API key has expired");
-      if (!userActive) throw unauthorized("Account is deactivated");
+      if (!user.isActive) throw unauthorized("Account is deactivated");
       lastUsed.touch(key.id);
-      return { keyId: key.id, userId: key.userId, role, scopes: key.scopes as Scope[], rateLimit: key.rateLimit };
+      return { keyId: key.id, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit };
     },
 
     adminList(q: z.infer<typeof adminKeysQuery>) {

@@ -47,7 +47,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(me, (c) => {
     const p = requireAuth(c.get("principal"));
-    return c.json({ success: true as const, data: c.get("core").users.me(p.userId) }, 200);
+    return c.json({ success: true as const, data: p.user }, 200);
   })
   .openapi(password, async (c) => {
     const p = requireJwt(c.get("principal"));
