@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startServerProcess, type ServerProcess } from "../support/process.ts";
-import { startRedis, type RedisServer } from "../support/redis.ts";
+import { describeRedis, skipRedis, startRedis, type RedisServer } from "../support/redis.ts";
 import { tempDir } from "../support/harness.ts";
 
 let redis: RedisServer;
@@ -10,6 +10,7 @@ let key: string;
 let token: string;
 
 beforeAll(async () => {
+  if (skipRedis) return;
   redis = await startRedis();
   const env = {
     ARGUS_DATA_DIR: tempDir(), ARGUS_REDIS_URL: redis.url, ARGUS_JWT_SECRET: "k".repeat(40),
@@ -38,7 +39,7 @@ afterAll(async () => {
 
 const me = (base: string) => fetch(`${base}/api/auth/me`, { headers: { "x-api-key": key } });
 
-describe("rate limits shared through Redis", () => {
+describeRedis("rate limits shared through Redis", () => {
   test("two Argus processes on one Redis enforce one limit: 15 concurrent → exactly 10 pass", async () => {
     const responses = await Promise.all(Array.from({ length: 15 }, (_, i) => me(i % 2 ? a.url : b.url)));
     expect(responses.filter((r) => r.status === 200)).toHaveLength(10);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cleanEnv, freePort, startServerProcess, type ServerProcess } from "../support/process.ts";
-import { startRedis, type RedisServer } from "../support/redis.ts";
+import { describeRedis, skipRedis, startRedis, type RedisServer } from "../support/redis.ts";
 import { tempDir } from "../support/harness.ts";
 
 let redis: RedisServer;
@@ -15,6 +15,7 @@ const post = (path: string, body: unknown, auth?: string) =>
   });
 
 beforeAll(async () => {
+  if (skipRedis) return;
   redis = await startRedis();
   primary = await startServerProcess({
     ARGUS_DATA_DIR: tempDir(), ARGUS_REDIS_URL: redis.url, ARGUS_WORKERS: "2",
@@ -29,7 +30,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describe("ARGUS_WORKERS=2 on one port", () => {
+describeRedis("ARGUS_WORKERS=2 on one port", () => {
   test("concurrent requests across the workers get one exact limit", async () => {
     const { key } = ((await (await post("/api/keys", { name: "w" }, token)).json()) as any).data;
     const responses = await Promise.all(

@@ -3,7 +3,7 @@ import { RedisClient } from "bun";
 import { createLogger } from "../../server/logger.ts";
 import { decide } from "../../server/core/ratelimit/bucket.ts";
 import { createRedisStore, type RedisStore } from "../../server/core/ratelimit/redis.ts";
-import { startRedis, type RedisServer } from "../support/redis.ts";
+import { describeRedis, skipRedis, startRedis, type RedisServer } from "../support/redis.ts";
 
 const WINDOW = 60_000;
 const silent = createLogger("silent");
@@ -12,6 +12,7 @@ let raw: RedisClient; // inspects and seeds buckets behind the store's back
 const stores: RedisStore[] = [];
 
 beforeAll(async () => {
+  if (skipRedis) return;
   redis = await startRedis();
   raw = new RedisClient(redis.url);
   await raw.connect();
@@ -33,7 +34,7 @@ const redisNow = async () => {
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 };
 
-describe("redis rate-limit store", () => {
+describeRedis("redis rate-limit store", () => {
   test("spends tokens like the in-memory bucket and denies when empty", async () => {
     const s = store();
     const before = await redisNow();
