@@ -34,13 +34,13 @@ describe("demo articles", () => {
     expect(demoArticles(now)).toEqual(list);
   });
 
-  test("scripts/seed.ts seeds the configured data directory and says what it did", async () => {
+  test("argus seed --demo seeds the configured data directory and says what it did", async () => {
     const dataDir = tempDir();
-    // Only what the script needs: PATH and HOME for bun, then the data directory; nothing from the host's ARGUS_*.
+    // Only what the command needs: PATH and HOME for bun, then the data directory; nothing from the host's ARGUS_*.
     const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ARGUS_DATA_DIR: dataDir, ARGUS_LOG_LEVEL: "silent" };
     const run = async () => {
-      const proc = Bun.spawn(["bun", `${import.meta.dir}/../../scripts/seed.ts`], {
-        env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 30_000, killSignal: "SIGKILL",
+      const proc = Bun.spawn(["bun", "server/main.ts", "seed", "--demo"], { // what `bun run seed` runs
+        cwd: `${import.meta.dir}/../..`, env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 30_000, killSignal: "SIGKILL",
       });
       try {
         const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
@@ -52,9 +52,9 @@ describe("demo articles", () => {
     };
     try {
       const first = await run();
-      expect(first).toMatch(/^Seeded (\d+) articles \(created \1, updated 0\)$/);
-      const total = Number(first.match(/^Seeded (\d+)/)![1]);
-      expect(await run()).toBe(`Seeded ${total} articles (created 0, updated ${total})`);
+      expect(first).toMatch(/^demo articles: (\d+) created, 0 already present \(\1 total\)$/);
+      const total = Number(first.match(/\((\d+) total\)/)![1]);
+      expect(await run()).toBe(`demo articles: 0 created, ${total} already present (${total} total)`);
       const seeded = await createHarness({}, { dataDir });
       try {
         expect(seeded.core.deps.db.$client.query("select count(*) as n from articles").get()).toEqual({ n: total });
