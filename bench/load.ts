@@ -90,17 +90,7 @@ async function wrkOnce(wrk: string, script: string, spec: LoadSpec, durationMs: 
   const seconds = Math.max(1, Math.round(durationMs / 1000));
   // One thread: on two cores wrk gets one and the server the other. A 10 s timeout instead of wrk's 2 s: a slow
   // route queued behind 50 connections can take seconds, and a timed-out request would drop out of the latencies.
-  const proc = track(
-    Bun.spawn([wrk, "-t1", `-c${spec.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, spec.baseUrl], {
-      stdout: "pipe",
-      stderr: "pipe",
-    }),
-  );
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { out, err, code } = await runTracked([wrk, "-t1", `-c${spec.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, spec.baseUrl]);
   const line = out.split("\n").find((l) => l.startsWith("WRK_RESULT "));
   if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}): ${err.trim() || out.trim()}`);
   const [requests, durationUs, non2xx, errors, p50Us, p99Us] = line.split(" ").slice(1).map(Number) as number[];
@@ -115,6 +105,13 @@ async function wrkOnce(wrk: string, script: string, spec: LoadSpec, durationMs: 
     non2xx: non2xx!,
     errors: errors!,
   };
+}
+
+/** Runs a command to completion under the process tracker, collecting its output. */
+async function runTracked(cmd: string[]) {
+  const proc = track(Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" }));
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { out, err, code };
 }
 
 async function runWrk(wrk: string, spec: LoadSpec): Promise<LoadResult> {
@@ -142,15 +139,7 @@ async function drain(spec: LoadSpec) {
 // ---------------------------------------------------------------------------------------------- Bun fallback
 
 async function runBunSubprocess(spec: LoadSpec): Promise<LoadResult> {
-  const proc = track(Bun.spawn([process.execPath, join(import.meta.dir, "load.ts"), JSON.stringify(spec)], {
-    stdout: "pipe",
-    stderr: "pipe",
-  }));
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { out, err, code } = await runTracked([process.execPath, join(import.meta.dir, "load.ts"), JSON.stringify(spec)]);
   if (code !== 0) throw new Error(`bench/load.ts failed (exit ${code}): ${err.trim()}`);
   return JSON.parse(out.trim().split("\n").at(-1)!) as LoadResult;
 }
