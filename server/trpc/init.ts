@@ -16,11 +16,6 @@ export type Context = {
   rate: { last?: Decision };
 };
 
-/** A context without HTTP, for createCaller in tests and scripts. */
-export const createContextInner = (core: Core, principal: Principal | null = null, clientIp = "local"): Context => ({
-  core, principal, authError: null, clientIp, rate: {},
-});
-
 const trpcCode = {
   BAD_REQUEST: "BAD_REQUEST", UNAUTHORIZED: "UNAUTHORIZED", FORBIDDEN: "FORBIDDEN", NOT_FOUND: "NOT_FOUND",
   METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED", CONFLICT: "CONFLICT", PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
@@ -50,7 +45,6 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
-export const createCallerFactory = t.createCallerFactory;
 
 /** Core's AppError becomes the tRPC error with the matching code (and so the matching HTTP status). */
 const mapErrors = t.middleware(async ({ next }) => {
