@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { tempDir } from "../support/harness.ts";
 import { freePort, startServerProcess, type ServerProcess } from "../support/process.ts";
 
-// The curl examples of the seed page (seeds/000_d76a77fe4ba1b1f8.txt), copied verbatim.
+// The curl examples of the seed page (docs/seed-page.txt), copied verbatim.
 const SEED = {
   createKey: `curl -X POST https://api.argus.example.com/api/keys \\
 -H "Authorization: Bearer <your-jwt-token>" \\
