@@ -1,5 +1,6 @@
 import type { Config } from "./config.ts";
 import type { Core } from "./core/index.ts";
+import consoleIndex from "../console/index.html";
 import { createApp } from "./http/app.ts";
 
 const DRAIN_MS = 10_000;
@@ -8,7 +9,16 @@ const DRAIN_MS = 10_000;
 export function serve(core: Core, config: Config, opts: { reusePort?: boolean } = {}) {
   const { logger } = core.deps;
   const app = createApp(core);
-  const server = Bun.serve({ port: config.port, hostname: config.host, fetch: app.fetch, reusePort: opts.reusePort });
+  const server = Bun.serve({
+    port: config.port,
+    hostname: config.host,
+    // The console (console/index.html and the chunks Bun bundles from it) at "/"; everything else is the app.
+    // development: false serves the minified bundle without Bun's dev-mode inline script (the CSP forbids it).
+    development: false,
+    routes: { "/": consoleIndex },
+    fetch: app.fetch,
+    reusePort: opts.reusePort,
+  });
   logger.info("argus listening", { url: server.url.href, pid: process.pid });
 
   let stopping = false;

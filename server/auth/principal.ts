@@ -9,16 +9,24 @@ export type Principal = {
   /** The caller's account as read when the credential was checked, this request. */
   user: User;
   via: "jwt" | "apiKey";
+  /** Set when the JWT came from the console's session cookie rather than an Authorization header. */
+  cookie?: true;
   keyId?: string;
   scopes?: Scope[];
   rateLimit?: number | null;
 };
 
-export type Credentials = { authorization?: string | null; apiKey?: string | null; clientIp: string };
+export type Credentials = {
+  authorization?: string | null;
+  apiKey?: string | null;
+  /** The console's session cookie, passed only when the door judged the request same-origin. */
+  sessionCookie?: string | null;
+  clientIp: string;
+};
 
 const BAD_KEYS_PER_MINUTE = 50;
 
-/** Who is calling, from either credential; null when none was sent. The one resolver both doors use. */
+/** Who is calling: Authorization, then X-API-Key, then the console's cookie; null when none was sent. The one resolver both doors use. */
 export async function resolvePrincipal(core: Core, creds: Credentials): Promise<Principal | null> {
   const bearer = creds.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   if (creds.authorization && !bearer) throw unauthorized("Authorization header must be 'Bearer <token>'");
@@ -26,7 +34,12 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
     const row = await core.users.authenticateToken(bearer);
     return { userId: row.id, role: row.role, user: toUser(row), via: "jwt" };
   }
-  if (!creds.apiKey) return null;
+  if (!creds.apiKey) {
+    if (!creds.sessionCookie) return null;
+    // The same JWT checks as a bearer token: 7-day expiry, and "log out everywhere" ends it.
+    const row = await core.users.authenticateToken(creds.sessionCookie);
+    return { userId: row.id, role: row.role, user: toUser(row), via: "jwt", cookie: true };
+  }
   try {
     const key = core.keys.authenticate(creds.apiKey.trim());
     const { user } = key;

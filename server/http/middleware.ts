@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { requireAdmin, requireAuth, requireJwt, resolvePrincipal } from "../auth/principal.ts";
+import { sessionCredential } from "../auth/session-cookie.ts";
 import { AppError, tooManyRequests, unauthorized } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -27,6 +28,7 @@ export const authenticate = (opts: { keys: boolean; require?: keyof typeof gates
     const principal = await resolvePrincipal(core, {
       authorization,
       apiKey: opts.keys ? apiKey : undefined,
+      sessionCookie: sessionCredential(c, core.deps.config.trustProxy),
       clientIp: c.get("clientIp"),
     });
     c.set("principal", principal);
