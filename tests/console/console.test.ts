@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { tempDir } from "../support/harness.ts";
+import { cleanEnv, startServerProcess, type ServerProcess } from "../support/process.ts";
+import { expectAccessible, launch, serverOnlyContext, shoot, type Browser, type Page } from "./browser.ts";
+
+// The console in a real headless Chromium against a real server process (temp data dir, demo articles, one admin).
+const ADMIN = { email: "root@example.com", password: "admin password 1" };
+const PASSWORD = "correct horse battery";
+let browser: Browser;
+let server: ServerProcess;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = tempDir();
+  const env = { ARGUS_DATA_DIR: dataDir, ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password };
+  const seed = Bun.spawnSync(["bun", "server/main.ts", "seed", "--demo"], { env: cleanEnv({ ...env, ARGUS_LOG_LEVEL: "warn" }) });
+  if (seed.exitCode !== 0) throw new Error(`seed failed: ${seed.stderr}`);
+  [server, browser] = await Promise.all([startServerProcess(env), launch()]);
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  if (server) expect(await server.stop()).toBe(0);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const api = (path: string, headers: Record<string, string> = {}) => fetch(server.url + path, { headers });
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto("/");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "API keys" }).waitFor();
+}
+
+async function register(page: Page, email: string) {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "API keys" }).waitFor();
+}
+
+async function createKey(page: Page, name: string) {
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Create key" }).click();
+  await page.getByText("you won't see it again").waitFor();
+  return page.getByRole("textbox", { name: "API key" }).inputValue();
+}
+
+describe("a person's session in the console", () => {
+  test("signs up, creates a key, sees it once and copies it, uses it, revokes it, and the key is refused", async () => {
+    const { context, blocked } = await serverOnlyContext(browser, server.url);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+    const page = await context.newPage();
+    await page.goto("/");
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await expectAccessible(page, "sign in");
+    await shoot(page, "01-sign-in");
+    await page.getByRole("button", { name: "Create an account" }).click();
+    await expectAccessible(page, "register");
+    await shoot(page, "02-register");
+
+    const email = `ada-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    await register(page, email);
+    // The session is a cookie page script cannot read.
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name === "argus_session")).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+    expect(await page.evaluate("document.cookie")).toBe("");
+    await page.getByText("No keys yet").waitFor();
+    await expectAccessible(page, "keys (empty)");
+
+    const key = await createKey(page, "CI integration");
+    expect(key).toMatch(/^argus_/);
+    await page.getByRole("button", { name: "Copy key" }).click();
+    await page.getByText("Copied to the clipboard.").waitFor();
+    expect(await page.evaluate("navigator.clipboard.readText()")).toBe(key);
+    await expectAccessible(page, "new key");
+    await shoot(page, "03-new-key");
+
+    // Shown once: after "I have stored it" and a reload, only prefix…last four remain.
+    await page.getByRole("button", { name: "I have stored it" }).click();
+    await page.reload();
+    const row = page.getByRole("row", { name: /CI integration/ });
+    await row.getByText(`${key.slice(0, 8)}…${key.slice(-4)}`).waitFor();
+    expect(await page.content()).not.toContain(key);
+
+    const used = await api("/api/v1/articles/latest?limit=1", { "x-api-key": key });
+    expect(used.status).toBe(200);
+    await page.reload();
+    await row.getByText("Active").waitFor();
+    await expectAccessible(page, "keys");
+    await shoot(page, "04-keys");
+
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("button", { name: "Yes, revoke" }).click();
+    await page.getByText("No keys yet").waitFor();
+    const refused = await api("/api/v1/articles/latest", { "x-api-key": key });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as any).error).toBe("API key has been revoked");
+
+    await page.goto("/#/account");
+    await page.getByRole("heading", { name: "Change password" }).waitFor();
+    await expectAccessible(page, "account");
+    await shoot(page, "05-account");
+    expect(blocked).toEqual([]);
+    await context.close();
+  });
+
+  test("an admin deactivates a user's key in the console and the user sees it deactivated", async () => {
+    const user = await serverOnlyContext(browser, server.url);
+    const userPage = await user.context.newPage();
+    await register(userPage, `bo-${crypto.randomUUID().slice(0, 8)}@example.com`);
+    const keyName = `Bo's reader ${crypto.randomUUID().slice(0, 4)}`;
+    const key = await createKey(userPage, keyName);
+    await userPage.getByRole("button", { name: "I have stored it" }).click();
+
+    const admin = await serverOnlyContext(browser, server.url);
+    const adminPage = await admin.context.newPage();
+    await signIn(adminPage, ADMIN.email, ADMIN.password);
+    await adminPage.getByRole("link", { name: "All keys" }).click();
+    const row = adminPage.getByRole("row", { name: new RegExp(keyName) });
+    await row.getByRole("button", { name: "Deactivate" }).click();
+    await row.getByText("Deactivated").waitFor();
+    await expectAccessible(adminPage, "admin keys");
+    await shoot(adminPage, "07-admin-keys");
+
+    await userPage.reload();
+    await userPage.getByRole("row", { name: new RegExp(keyName) }).getByText("Deactivated").waitFor();
+    const refused = await api("/api/v1/articles/latest", { "x-api-key": key });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as any).error).toBe("API key is deactivated");
+
+    await adminPage.getByRole("link", { name: "Users" }).click();
+    await adminPage.getByText(/last one cannot be demoted or deactivated/).waitFor();
+    await expectAccessible(adminPage, "admin users");
+    await shoot(adminPage, "06-admin-users");
+    // The last-admin rule, as the API words it, when the only admin tries to deactivate themself.
+    await adminPage.getByRole("row", { name: new RegExp(ADMIN.email) }).getByRole("button", { name: /Deactivate/ }).click();
+    await adminPage.getByRole("alert").waitFor();
+    expect(await adminPage.getByRole("alert").textContent()).toMatch(/admin/i);
+
+    await adminPage.getByRole("link", { name: "Articles" }).click();
+    await adminPage.locator("ol.feed li").first().waitFor();
+    expect(await adminPage.locator("ol.feed li").count()).toBe(20);
+    await adminPage.getByRole("button", { name: "Load more articles" }).click();
+    await adminPage.locator("ol.feed li").nth(20).waitFor();
+    await expectAccessible(adminPage, "articles");
+    await shoot(adminPage, "08-articles");
+    await adminPage.locator("ol.feed li h2 a").first().click();
+    await adminPage.getByRole("button", { name: "Delete article" }).waitFor();
+    await expectAccessible(adminPage, "article");
+    await shoot(adminPage, "09-article");
+    expect([...user.blocked, ...admin.blocked]).toEqual([]);
+    await Promise.all([user.context.close(), admin.context.close()]);
+  });
+});
+
+describe("the console's defences", () => {
+  test("a cross-origin form post riding the session cookie is refused 403 and creates nothing", async () => {
+    const context = await browser.newContext({ baseURL: server.url });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await register(page, `cy-${crypto.randomUUID().slice(0, 8)}@example.com`);
+    // Another origin on the same host (same site, so the SameSite=Strict cookie is sent): only the Origin check stops it.
+    const evil = Bun.serve({
+      port: 0, hostname: "127.0.0.1",
+      fetch: () => new Response(
+        `<form method="post" action="${server.url}/api/keys" enctype="text/plain"><input name='{"name":"evil","x":"' value='"}'></form>` +
+          `<script>document.forms[0].submit()</script>`,
+        { headers: { "content-type": "text/html" } },
+      ),
+    });
+    try {
+      const answer = page.waitForResponse((r) => r.url() === `${server.url}/api/keys`);
+      await page.goto(`http://127.0.0.1:${evil.port}/`);
+      const res = await answer;
+      expect(res.status()).toBe(403);
+      expect(await res.json()).toEqual({ success: false, error: "Cross-origin request refused", code: "FORBIDDEN" });
+      await page.goto(`${server.url}/`);
+      await page.getByText("No keys yet").waitFor();
+    } finally {
+      evil.stop(true);
+      await context.close();
+    }
+  });
+
+  test("loads with every non-server request blocked, and its CSP refuses inline script", async () => {
+    const { context, blocked } = await serverOnlyContext(browser, server.url);
+    const page = await context.newPage();
+    const res = await page.goto("/");
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(res!.status()).toBe(200);
+    const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    await page.addScriptTag({ content: "window.__injected = true" }).catch(() => {});
+    expect(await page.evaluate("window.__injected === true")).toBe(false);
+    for (const link of ["/api/docs", "/api/openapi.json", "/api/health"]) {
+      expect(await page.locator(`footer a[href="${link}"]`).count()).toBe(1);
+    }
+    expect(blocked).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("first run", () => {
+  test("while no admin exists, the console shows the exact command that creates one", async () => {
+    const fresh = tempDir();
+    const bare = await startServerProcess({ ARGUS_DATA_DIR: fresh });
+    const { context, blocked } = await serverOnlyContext(browser, bare.url);
+    try {
+      const page = await context.newPage();
+      await page.goto("/");
+      await page.getByRole("heading", { name: "Create the first admin" }).waitFor();
+      expect(await page.locator("pre code").textContent()).toBe(
+        `ARGUS_DATA_DIR=${fresh} bun run argus users create --email you@example.com --admin`,
+      );
+      await expectAccessible(page, "first run");
+      await shoot(page, "00-first-run");
+      expect(blocked).toEqual([]);
+    } finally {
+      await context.close();
+      await bare.stop();
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+});
