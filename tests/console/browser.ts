@@ -36,6 +36,8 @@ export async function shoot(page: Page, name: string) {
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: 900 });
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+    // Works at this width: nothing forces the page to scroll sideways.
+    expect({ name, width, scrollWidth: await page.evaluate("document.documentElement.scrollWidth") }).toEqual({ name, width, scrollWidth: width });
   }
   await page.setViewportSize(before);
   if (process.env.CONSOLE_TIMING) console.log("shot", name, Math.round(performance.now() - t0));

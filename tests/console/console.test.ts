@@ -4,7 +4,9 @@ import { tempDir } from "../support/harness.ts";
 import { cleanEnv, startServerProcess, type ServerProcess } from "../support/process.ts";
 import { expectAccessible, launch, serverOnlyContext, shoot, type Browser, type Page } from "./browser.ts";
 
-// The console in a real headless Chromium against a real server process (temp data dir, demo articles, one admin).
+// The console in a real headless Chromium against a real server process (temp data dir, demo articles). The server
+// starts with no admin: the first-run test creates one with the CLI as the console tells it to; ensureAdmin() makes
+// the others independent of that test (e.g. under -t).
 const ADMIN = { email: "root@example.com", password: "admin password 1" };
 const PASSWORD = "correct horse battery";
 let browser: Browser;
@@ -13,7 +15,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = tempDir();
-  const env = { ARGUS_DATA_DIR: dataDir, ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password };
+  const env = { ARGUS_DATA_DIR: dataDir };
   const seed = Bun.spawnSync(["bun", "server/main.ts", "seed", "--demo"], { env: cleanEnv({ ...env, ARGUS_LOG_LEVEL: "warn" }) });
   if (seed.exitCode !== 0) throw new Error(`seed failed: ${seed.stderr}`);
   [server, browser] = await Promise.all([startServerProcess(env), launch()]);
@@ -25,6 +27,31 @@ afterAll(async () => {
 });
 
 const api = (path: string, headers: Record<string, string> = {}) => fetch(server.url + path, { headers });
+
+/** Runs the command the first-run screen shows (with the password on stdin) once; later calls do nothing. */
+async function ensureAdmin(command?: string) {
+  const status = (await (await api("/api/auth/status")).json()) as any;
+  if (!status.data.setupRequired) return;
+  command ??= status.data.setupCommand as string;
+  const [assign, ...rest] = command.replace("you@example.com", ADMIN.email).split(" ");
+  const argv = rest.join(" ").replace(/^bun run argus/, "bun server/main.ts").split(" ");
+  const [name, value] = assign!.split("=");
+  const run = Bun.spawnSync([...argv, "--password-stdin"], {
+    env: cleanEnv({ [name!]: value!, ARGUS_LOG_LEVEL: "warn" }),
+    stdin: new TextEncoder().encode(ADMIN.password),
+  });
+  if (run.exitCode !== 0) throw new Error(`creating the admin failed: ${run.stderr}`);
+}
+
+/** A signed-in context without going through the form (the form itself is covered by the journeys). */
+async function cookieSession(email: string) {
+  const res = await fetch(`${server.url}/api/auth/session/register`, {
+    method: "POST", headers: { "content-type": "application/json", origin: server.url }, body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  expect(res.status).toBe(201);
+  const value = res.headers.get("set-cookie")!.match(/argus_session=([^;]+)/)![1]!;
+  return { name: "argus_session", value, url: server.url, httpOnly: true, sameSite: "Strict" as const };
+}
 
 async function signIn(page: Page, email: string, password: string) {
   await page.goto("/");
@@ -49,6 +76,24 @@ async function createKey(page: Page, name: string) {
   await page.getByText("you won't see it again").waitFor();
   return page.getByRole("textbox", { name: "API key" }).inputValue();
 }
+
+describe("first run", () => {
+  test("while no admin exists the console shows the exact command; running it leads to sign-in", async () => {
+    const { context, blocked } = await serverOnlyContext(browser, server.url);
+    const page = await context.newPage();
+    await page.goto("/");
+    await page.getByRole("heading", { name: "Create the first admin" }).waitFor();
+    const command = (await page.locator("pre code").textContent())!;
+    expect(command).toBe(`ARGUS_DATA_DIR=${dataDir} bun run argus users create --email you@example.com --admin`);
+    await expectAccessible(page, "first run");
+    await shoot(page, "00-first-run");
+    await ensureAdmin(command);
+    await page.getByRole("button", { name: "I have created it: sign in" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(blocked).toEqual([]);
+    await context.close();
+  });
+});
 
 describe("a person's session in the console", () => {
   test("signs up, creates a key, sees it once and copies it, uses it, revokes it, and the key is refused", async () => {
@@ -93,9 +138,16 @@ describe("a person's session in the console", () => {
     await row.getByText("Active").waitFor();
     await expectAccessible(page, "keys");
     await shoot(page, "04-keys");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await expectAccessible(page, "keys (dark)");
+    await shoot(page, "04-keys-dark");
+    await page.emulateMedia({ colorScheme: "light" });
 
-    await row.getByRole("button", { name: "Revoke" }).click();
-    await page.getByRole("button", { name: "Yes, revoke" }).click();
+    // By keyboard: the confirmation takes focus, Enter confirms.
+    await row.getByRole("button", { name: "Revoke" }).focus();
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("button", { name: "Yes, revoke" }).evaluate((b) => b === b.ownerDocument.activeElement)).resolves.toBe(true);
+    await page.keyboard.press("Enter");
     await page.getByText("No keys yet").waitFor();
     const refused = await api("/api/v1/articles/latest", { "x-api-key": key });
     expect(refused.status).toBe(401);
@@ -105,11 +157,15 @@ describe("a person's session in the console", () => {
     await page.getByRole("heading", { name: "Change password" }).waitFor();
     await expectAccessible(page, "account");
     await shoot(page, "05-account");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect((await context.cookies()).some((c) => c.name === "argus_session")).toBe(false);
     expect(blocked).toEqual([]);
     await context.close();
   });
 
   test("an admin deactivates a user's key in the console and the user sees it deactivated", async () => {
+    await ensureAdmin();
     const user = await serverOnlyContext(browser, server.url);
     const userPage = await user.context.newPage();
     await register(userPage, `bo-${crypto.randomUUID().slice(0, 8)}@example.com`);
@@ -161,9 +217,8 @@ describe("a person's session in the console", () => {
 describe("the console's defences", () => {
   test("a cross-origin form post riding the session cookie is refused 403 and creates nothing", async () => {
     const context = await browser.newContext({ baseURL: server.url });
+    await context.addCookies([await cookieSession(`cy-${crypto.randomUUID().slice(0, 8)}@example.com`)]);
     const page = await context.newPage();
-    await page.goto(server.url);
-    await register(page, `cy-${crypto.randomUUID().slice(0, 8)}@example.com`);
     // Another origin on the same host (same site, so the SameSite=Strict cookie is sent): only the Origin check stops it.
     const evil = Bun.serve({
       port: 0, hostname: "127.0.0.1",
@@ -187,6 +242,24 @@ describe("the console's defences", () => {
     }
   });
 
+  test("a throttled sign-in shows the API's sentence and counts down to when to retry", async () => {
+    const email = `throttled-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const fail = () => fetch(`${server.url}/api/auth/login`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: "wrong password" }),
+    });
+    for (let i = 0; i < 10; i++) expect((await fail()).status).toBe(401);
+    const { context } = await serverOnlyContext(browser, server.url);
+    const page = await context.newPage();
+    await page.goto("/");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("wrong password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const alert = page.getByRole("alert");
+    await alert.getByText("Too many failed login attempts, try again later").waitFor();
+    expect(await alert.getByText(/You can retry in \d+ s\./).count()).toBe(1);
+    await context.close();
+  });
+
   test("loads with every non-server request blocked, and its CSP refuses inline script", async () => {
     const { context, blocked } = await serverOnlyContext(browser, server.url);
     const page = await context.newPage();
@@ -204,28 +277,5 @@ describe("the console's defences", () => {
     }
     expect(blocked).toEqual([]);
     await context.close();
-  });
-});
-
-describe("first run", () => {
-  test("while no admin exists, the console shows the exact command that creates one", async () => {
-    const fresh = tempDir();
-    const bare = await startServerProcess({ ARGUS_DATA_DIR: fresh });
-    const { context, blocked } = await serverOnlyContext(browser, bare.url);
-    try {
-      const page = await context.newPage();
-      await page.goto("/");
-      await page.getByRole("heading", { name: "Create the first admin" }).waitFor();
-      expect(await page.locator("pre code").textContent()).toBe(
-        `ARGUS_DATA_DIR=${fresh} bun run argus users create --email you@example.com --admin`,
-      );
-      await expectAccessible(page, "first run");
-      await shoot(page, "00-first-run");
-      expect(blocked).toEqual([]);
-    } finally {
-      await context.close();
-      await bare.stop();
-      rmSync(fresh, { recursive: true, force: true });
-    }
   });
 });
