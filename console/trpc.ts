@@ -1,4 +1,4 @@
-import { QueryClient } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
@@ -6,7 +6,17 @@ import superjson from "superjson";
 import type { AppRouter } from "../server/trpc/router.ts";
 import { statusOf } from "./errors.ts";
 
-export const queryClient = new QueryClient({
+// A session that ended elsewhere (expiry, "log out everywhere", a password change in another browser) shows up as a
+// 401 on whatever ran next: then ask again who we are, and the app falls back to the sign-in screen.
+const ME_KEY = [["auth", "me"]];
+const onError = (error: unknown, queryKey?: readonly unknown[]) => {
+  if (statusOf(error) !== 401 || JSON.stringify(queryKey?.slice(0, 1)) === JSON.stringify(ME_KEY)) return;
+  void queryClient.invalidateQueries({ queryKey: ME_KEY });
+};
+
+export const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({ onError: (error, query) => onError(error, query.queryKey) }),
+  mutationCache: new MutationCache({ onError: (error) => onError(error) }),
   defaultOptions: {
     queries: {
       staleTime: 10_000,

@@ -8,8 +8,9 @@ export function ArticleView({ id, admin }: { id: string; admin: boolean }) {
   const article = useQuery(trpc.articles.byId.queryOptions({ id }));
   const remove = useMutation(
     trpc.articles.delete.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.articles.pathKey() });
+      onSuccess: () => {
+        // Drop the cached feed rather than show the deleted article until a refetch lands.
+        queryClient.removeQueries({ queryKey: trpc.articles.pathKey() });
         go("articles");
       },
     }),

@@ -178,6 +178,13 @@ describe("a person's session in the console", () => {
     await signIn(adminPage, ADMIN.email, ADMIN.password);
     await adminPage.getByRole("link", { name: "All keys" }).click();
     const row = adminPage.getByRole("row", { name: new RegExp(keyName) });
+    // Re-limit: the key's own limit applies on its next request.
+    await row.getByRole("spinbutton", { name: /Limit per minute/ }).fill("7");
+    await row.getByRole("button", { name: /Set limit/ }).click();
+    await row.getByText("7/min").waitFor();
+    const limited = await api("/api/v1/articles/latest?limit=1", { "x-api-key": key });
+    expect(limited.status).toBe(200);
+    expect(limited.headers.get("x-ratelimit-limit")).toBe("7");
     await row.getByRole("button", { name: "Deactivate" }).click();
     await row.getByText("Deactivated").waitFor();
     await expectAccessible(adminPage, "admin keys");
@@ -206,9 +213,18 @@ describe("a person's session in the console", () => {
     await expectAccessible(adminPage, "articles");
     await shoot(adminPage, "08-articles");
     await adminPage.locator("ol.feed li h2 a").first().click();
-    await adminPage.getByRole("button", { name: "Delete article" }).waitFor();
+    const title = (await adminPage.getByRole("heading", { level: 1 }).textContent())!;
+    const articleId = decodeURIComponent(new URL(adminPage.url()).hash.split("/")[2]!);
     await expectAccessible(adminPage, "article");
     await shoot(adminPage, "09-article");
+    await adminPage.getByRole("button", { name: "Delete article" }).click();
+    await adminPage.getByRole("button", { name: "Yes, delete" }).click();
+    await adminPage.getByRole("heading", { name: "Articles" }).waitFor();
+    await adminPage.locator("ol.feed li").first().waitFor();
+    expect(await adminPage.locator(`a[href="#/articles/${encodeURIComponent(articleId)}"]`).count()).toBe(0);
+    const login = await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN) });
+    const gone = await api(`/api/v1/articles/${articleId}`, { authorization: `Bearer ${((await login.json()) as any).data.token}` });
+    expect(gone.status).toBe(404);
     expect([...user.blocked, ...admin.blocked]).toEqual([]);
     await Promise.all([user.context.close(), admin.context.close()]);
   });
