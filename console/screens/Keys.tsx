@@ -1,21 +1,20 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { queryClient, trpc } from "../trpc.ts";
 import { ConfirmButton, Empty, ErrorNote, Spinner } from "../ui.tsx";
 import { CreateKey, type CreatedKey, NewKeyPanel } from "./CreateKey.tsx";
-import { KeyTable, type KeyRow } from "./KeyTable.tsx";
+import { KeyTable } from "./KeyTable.tsx";
+import { LoadMore } from "./LoadMore.tsx";
 
-type Page = { items: KeyRow[]; nextCursor: string | null; hasMore: boolean };
-// keys.list answers a page ({ items, nextCursor, hasMore }); a server from before paging answered the bare array.
-const asPage = (data: KeyRow[] | Page): Page => (Array.isArray(data) ? { items: data, nextCursor: null, hasMore: false } : data);
+const PAGE = 25;
 
 /** The caller's keys: create (shown once), list, revoke. */
 export function Keys() {
   const [created, setCreated] = useState<CreatedKey | null>(null);
-  const list = useQuery(trpc.keys.list.queryOptions());
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.keys.list.queryKey() });
+  const list = useInfiniteQuery(trpc.keys.list.infiniteQueryOptions({ limit: PAGE }, { getNextPageParam: (p) => p.nextCursor }));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.keys.list.pathKey() });
   const revoke = useMutation(trpc.keys.revoke.mutationOptions({ onSuccess: refresh }));
-  const page = list.data ? asPage(list.data as KeyRow[] | Page) : null;
+  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
     <section aria-labelledby="keys-title">
@@ -34,11 +33,11 @@ export function Keys() {
         <Spinner label="Loading your keys" />
       ) : list.isError ? (
         <ErrorNote error={list.error} />
-      ) : page!.items.length === 0 ? (
+      ) : rows.length === 0 ? (
         <Empty>No keys yet. Create one above to call the API from a program.</Empty>
       ) : (
         <KeyTable
-          rows={page!.items}
+          rows={rows}
           caption="Your API keys"
           action={(k) => (
             <ConfirmButton
@@ -51,6 +50,7 @@ export function Keys() {
           )}
         />
       )}
+      <LoadMore query={list} what="keys" />
     </section>
   );
 }

@@ -61,9 +61,9 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     }
     return c.json({ success: true as const, data: session, message: "Password changed" }, 200);
   })
-  .openapi(logoutAll, (c) => {
+  .openapi(logoutAll, async (c) => {
     const p = requireJwt(c.get("principal"));
-    c.get("core").users.logoutAll(p.userId);
+    await c.get("core").users.logoutAll(p.userId);
     if (p.cookie) clearSessionCookie(c, c.get("core").deps.config.trustProxy);
     return c.json({ success: true as const, data: null, message: "Logged out everywhere" }, 200);
   });
