@@ -1,0 +1,67 @@
+// Small tools for the abusers in the fairness scenario: loops with a deadline, status tallies, raw requests.
+
+export type Hit = { status: number; ms: number; bytes: number };
+
+/** One request; the body is read to the end (counted, not kept). Network failures come back as status 0. */
+export async function hit(url: string, init: RequestInit = {}): Promise<Hit> {
+  const started = performance.now();
+  try {
+    const res = await fetch(url, init);
+    let bytes = 0;
+    if (res.body) for await (const chunk of res.body) bytes += chunk.byteLength;
+    return { status: res.status, ms: performance.now() - started, bytes };
+  } catch {
+    return { status: 0, ms: performance.now() - started, bytes: 0 };
+  }
+}
+
+/** Counts answers by status and remembers their latencies. */
+export class Tally {
+  readonly statuses = new Map<number, number>();
+  readonly ms: number[] = [];
+  add(h: Hit) {
+    this.statuses.set(h.status, (this.statuses.get(h.status) ?? 0) + 1);
+    this.ms.push(h.ms);
+    return h;
+  }
+  get count() {
+    return this.ms.length;
+  }
+  /** e.g. "200 ×12, 400 ×3" (status 0 = no answer). */
+  toString() {
+    return [...this.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s} ×${n}`).join(", ") || "none";
+  }
+}
+
+/** `concurrency` loops each calling `fn` until `ms` have passed; resolves once every started call has finished. */
+export async function loopFor(ms: number, concurrency: number, fn: (loop: number, i: number) => Promise<unknown>) {
+  const until = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, loop) => {
+      for (let i = 0; performance.now() < until; i++) await fn(loop, i);
+    }),
+  );
+}
+
+export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body),
+});
+
+let batchNo = 0;
+/** A 500-article batch body with fresh URLs (so every batch creates rows, as an ingester would). */
+export function articleBatch(size = 500): string {
+  const n = batchNo++;
+  const at = Date.UTC(2026, 11, 1) + n * 1000;
+  const articles = Array.from({ length: size }, (_, i) => ({
+    title: `Bench batch ${n} item ${i}: a compiler ships a database engine`,
+    url: `https://example.com/bench/${process.pid}/${n}/${i}`,
+    summary: "energy market security network model data cloud privacy chip research policy update launch release",
+    source: "Bench",
+    author: "Bench writer",
+    tags: ["bench", "ai"],
+    publishedAt: new Date(at + i).toISOString(),
+  }));
+  return JSON.stringify({ articles });
+}
