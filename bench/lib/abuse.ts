@@ -1,6 +1,6 @@
 // Small tools for the abusers in the fairness scenario: loops with a deadline, status tallies, raw requests.
 
-export type Hit = { status: number; ms: number; bytes: number };
+export type Hit = { status: number; ms: number; bytes: number; headers?: Headers };
 
 /** One request; the body is read to the end (counted, not kept). Network failures come back as status 0. */
 export async function hit(url: string, init: RequestInit = {}): Promise<Hit> {
@@ -9,7 +9,7 @@ export async function hit(url: string, init: RequestInit = {}): Promise<Hit> {
     const res = await fetch(url, init);
     let bytes = 0;
     if (res.body) for await (const chunk of res.body) bytes += chunk.byteLength;
-    return { status: res.status, ms: performance.now() - started, bytes };
+    return { status: res.status, ms: performance.now() - started, bytes, headers: res.headers };
   } catch {
     return { status: 0, ms: performance.now() - started, bytes: 0 };
   }

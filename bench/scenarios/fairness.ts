@@ -52,6 +52,7 @@ export async function run() {
     [
       "victim: one request every 10 ms (open loop), rotating `GET /api/health`, `GET /api/auth/me` and `GET /api/v1/articles/latest?limit=20` (both with its own key), " +
         "from 0.1 s before the abuse (after 0.5 s of warm-up, not counted) until every abusing request has answered; unanswered = still waiting 30 s after that",
+      "the server is not pinned (every core, as in production); the victim runs in a process of its own, the abusers in the runner",
     ],
   );
   for (const r of f.results) {
