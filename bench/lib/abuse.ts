@@ -50,18 +50,24 @@ export const json = (body: unknown, headers: Record<string, string> = {}): Reque
 });
 
 let batchNo = 0;
-/** A 500-article batch body with fresh URLs (so every batch creates rows, as an ingester would). */
-export function articleBatch(size = 500): string {
-  const n = batchNo++;
-  const at = Date.UTC(2026, 11, 1) + n * 1000;
-  const articles = Array.from({ length: size }, (_, i) => ({
+/** One article with a fresh URL (so writing it creates a row, as an ingester would). */
+function article(n: number, i: number) {
+  return {
     title: `Bench batch ${n} item ${i}: a compiler ships a database engine`,
     url: `https://example.com/bench/${process.pid}/${n}/${i}`,
     summary: "energy market security network model data cloud privacy chip research policy update launch release",
     source: "Bench",
     author: "Bench writer",
     tags: ["bench", "ai"],
-    publishedAt: new Date(at + i).toISOString(),
-  }));
-  return JSON.stringify({ articles });
+    publishedAt: new Date(Date.UTC(2026, 11, 1) + n * 1000 + i).toISOString(),
+  };
 }
+
+/** The body of `POST /api/v1/articles/batch`: `size` new articles. */
+export const articleBatch = (size = 500): string => {
+  const n = batchNo++;
+  return JSON.stringify({ articles: Array.from({ length: size }, (_, i) => article(n, i)) });
+};
+
+/** The body of `POST /api/v1/articles`: one new article. */
+export const oneArticle = (): string => JSON.stringify(article(batchNo++, 0));
