@@ -50,6 +50,8 @@ export const json = (body: unknown, headers: Record<string, string> = {}): Reque
 });
 
 let batchNo = 0;
+// A day back from now: the server refuses publishedAt more than 24 hours in the future.
+const PUBLISHED_FROM = Date.now() - 86_400_000;
 /** One article with a fresh URL (so writing it creates a row, as an ingester would). */
 function article(n: number, i: number) {
   return {
@@ -59,7 +61,7 @@ function article(n: number, i: number) {
     source: "Bench",
     author: "Bench writer",
     tags: ["bench", "ai"],
-    publishedAt: new Date(Date.UTC(2026, 11, 1) + n * 1000 + i).toISOString(),
+    publishedAt: new Date(PUBLISHED_FROM + n * 1000 + i).toISOString(),
   };
 }
 
