@@ -50,6 +50,7 @@ function createThread(file: string, role: Role, logger: Logger, identity: FileId
           const waiter = waiting.get(o.id);
           if (!waiter) continue;
           waiting.delete(o.id);
+          if (waiting.size === 0) w.unref();
           if (!o.ok && o.error.kind === "replaced") onReplaced();
           if (o.ok) waiter.resolve(o.value);
           else waiter.reject(fromJobError(o.error));
@@ -72,6 +73,8 @@ function createThread(file: string, role: Role, logger: Logger, identity: FileId
       if (!worker) start();
       const id = ++nextId;
       const w = worker!;
+      // An idle thread must not keep the process alive; one with work owed must (a script awaiting a write).
+      if (waiting.size === 0) w.ref();
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         w.postMessage({ type: "job", id, name, args, at: Date.now() } satisfies ToThread);
