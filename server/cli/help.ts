@@ -63,5 +63,5 @@ Secrets are never printed: ARGUS_JWT_SECRET and ARGUS_ADMIN_PASSWORD show as ***
   backup: `Usage: argus backup <path>
 
 Writes a consistent snapshot of the database to <path> with VACUUM INTO, safe while the server runs.
-Refuses to overwrite an existing file. Restore by stopping the server and copying it to ARGUS_DATA_DIR/argus.db.`,
+The copy is created mode 0600; an existing file or symlink at <path> is refused, never overwritten. Restore by stopping the server and copying it to ARGUS_DATA_DIR/argus.db.`,
 };
