@@ -168,14 +168,16 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
     },
 
     /** Creates the configured admin when no such user exists; never touches an existing password. */
-    async ensureAdmin(email: string, password: string) {
+    /** Creates the configured admin unless the email is taken; says which case it was (a taken email is never changed). */
+    async ensureAdmin(email: string, password: string): Promise<"created" | "exists" | "not-admin"> {
       const normalized = email.trim().toLowerCase();
-      if (byEmail.get({ email: normalized })) return false;
+      const taken = () => (byEmail.get({ email: normalized })?.role === "admin" ? "exists" : "not-admin");
+      if (byEmail.get({ email: normalized })) return taken();
       try {
         await create({ email: normalized, password, role: "admin" });
-        return true;
+        return "created";
       } catch (e) {
-        if (e instanceof AppError && e.code === "CONFLICT") return false;
+        if (e instanceof AppError && e.code === "CONFLICT") return taken();
         throw e;
       }
     },
