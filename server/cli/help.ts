@@ -58,7 +58,8 @@ Loads the demo articles into the database.`,
   config: `Usage: argus config check
 
 Validates the environment like the server does at start and prints the effective configuration.
-Secrets are never printed: ARGUS_JWT_SECRET and ARGUS_ADMIN_PASSWORD show as *** (or (generated)).`,
+Secrets are never printed: ARGUS_JWT_SECRET and ARGUS_ADMIN_PASSWORD show as *** (or (generated)), and so does
+any credential in ARGUS_REDIS_URL (user:pw@, pw@, ?password=).`,
 
   backup: `Usage: argus backup <path>
 
