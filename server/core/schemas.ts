@@ -19,10 +19,21 @@ export const passwordSchema = z
   .min(8, { error: "must be at least 8 characters" })
   .max(256, { error: "must be at most 256 characters" });
 
+// Names are shown in terminals (the CLI), logs and other people's screens: no control characters (ESC starts a
+// terminal escape sequence), no line or paragraph separators, no bidi overrides that reorder what is read.
+const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+/** A user or key name: 1 to 100 characters after trimming, all printable. */
+export const nameSchema = z
+  .string()
+  .trim()
+  .min(1, { error: "must be 1 to 100 characters" })
+  .max(100, { error: "must be 1 to 100 characters" })
+  .refine((v) => !UNPRINTABLE.test(v), { error: "must not contain control characters" });
+
 export const registerInput = z.object({
   email: emailSchema,
   password: passwordSchema,
-  name: z.string().trim().min(1).max(100).nullish(),
+  name: nameSchema.nullish(),
 });
 export const loginInput = z.object({ email: emailSchema, password: z.string().min(1).max(256) });
 export const changePasswordInput = z.object({
@@ -52,7 +63,7 @@ export const scopeSchema = z.enum(["articles:read", "articles:write"]);
 export type Scope = z.infer<typeof scopeSchema>;
 
 export const createKeyInput = z.object({
-  name: z.string().trim().min(1, { error: "must be 1 to 100 characters" }).max(100, { error: "must be 1 to 100 characters" }),
+  name: nameSchema,
   expiresAt: isoDate.nullish(),
   scopes: z.array(scopeSchema).min(1).max(2).nullish(),
 });
