@@ -1,6 +1,7 @@
 import { and, count, desc, eq, sql } from "drizzle-orm";
 import { users, type UserRow } from "../../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, unauthorized } from "../errors.ts";
+import { throttleKey } from "./address.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
@@ -87,7 +88,7 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
     async login(input: { email: string; password: string }, clientIp: string) {
       const throttles: Throttle[] = [
         { key: `login:email:${input.email}`, limit: 10, windowMs: FIFTEEN_MINUTES },
-        { key: `login:ip:${clientIp}`, limit: 50, windowMs: FIFTEEN_MINUTES },
+        { key: `login:ip:${throttleKey(clientIp)}`, limit: 50, windowMs: FIFTEEN_MINUTES },
       ];
       const attempt = await takeAttempt(limiter, throttles, "Too many failed login attempts, try again later");
       const row = byEmail.get({ email: input.email });
