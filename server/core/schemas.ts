@@ -84,11 +84,17 @@ export const createdKeySchema = keyRecordSchema.extend({ key: z.string() });
 export const adminKeyRecordSchema = keyRecordSchema.extend({ userId: z.string(), userEmail: z.string() });
 
 export const adminKeysQuery = pageInput.extend({ userId: z.string().max(100).nullish(), isActive: boolParam.nullish() });
+// A patch that sets nothing is a mistake, not a no-op: `{}` or (over superjson) `{ isActive: undefined }` is a 400.
+const setsSomething = (patch: Record<string, unknown>) => Object.values(patch).some((v) => v !== undefined);
 export const adminKeyUpdate = z
   .object({ isActive: z.boolean().optional(), rateLimit: z.number().int().min(1).max(100_000).nullable().optional() })
-  .strict();
+  .strict()
+  .refine(setsSomething, { error: "must set isActive or rateLimit" });
 export const adminUsersQuery = pageInput.extend({ role: roleSchema.nullish(), isActive: boolParam.nullish() });
-export const adminUserUpdate = z.object({ role: roleSchema.optional(), isActive: z.boolean().optional() }).strict();
+export const adminUserUpdate = z
+  .object({ role: roleSchema.optional(), isActive: z.boolean().optional() })
+  .strict()
+  .refine(setsSomething, { error: "must set role or isActive" });
 
 export type RegisterInput = z.infer<typeof registerInput>;
 export type User = z.infer<typeof userSchema>;
