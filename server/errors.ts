@@ -9,6 +9,7 @@ export const errorStatus = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;
@@ -37,6 +38,8 @@ export const conflict = (message: string) => new AppError("CONFLICT", message);
 export const badRequest = (message: string, details?: unknown) => new AppError("BAD_REQUEST", message, details);
 export const tooManyRequests = (retryAfter: number, message = "Too many requests") =>
   new AppError("TOO_MANY_REQUESTS", message, undefined, retryAfter);
+export const serviceUnavailable = (retryAfter: number, message = "Server is busy, try again later") =>
+  new AppError("SERVICE_UNAVAILABLE", message, undefined, retryAfter);
 
 /** Validation issues (zod / Standard Schema) as `details`: one entry per field. */
 export const issueDetails = (issues: readonly { path?: readonly PropertyKey[] | readonly unknown[]; message: string }[]) =>

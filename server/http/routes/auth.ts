@@ -11,12 +11,16 @@ const security = [{ bearer: [] }];
 const register = createRoute({
   method: "post", path: "/register", tags, summary: "Create an account and a session",
   request: { body: jsonBody(registerInput) },
-  responses: { ...responses(sessionSchema, "Account created", 201), 409: { description: "Email already registered" } },
+  responses: {
+    ...responses(sessionSchema, "Account created", 201),
+    409: { description: "Email already registered" },
+    503: { description: "Too many passwords being hashed; retry after Retry-After" },
+  },
 });
 const login = createRoute({
   method: "post", path: "/login", tags, summary: "Exchange email and password for a 7-day JWT",
   request: { body: jsonBody(loginInput) },
-  responses: responses(sessionSchema, "Signed in"),
+  responses: { ...responses(sessionSchema, "Signed in"), 503: { description: "Too many passwords being checked; retry after Retry-After" } },
 });
 const me = createRoute({
   method: "get", path: "/me", tags, summary: "The calling user (JWT or API key)",
@@ -38,7 +42,7 @@ const logoutAll = createRoute({
 
 export const authRoutes = new OpenAPIHono<AppEnv>()
   .openapi(register, async (c) => {
-    const session = await c.get("core").users.register(c.req.valid("json"));
+    const session = await c.get("core").users.register(c.req.valid("json"), c.get("clientIp"));
     return c.json({ success: true as const, data: session, message: "Account created" }, 201);
   })
   .openapi(login, async (c) => {

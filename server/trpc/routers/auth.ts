@@ -2,7 +2,7 @@ import { changePasswordInput, loginInput, registerInput } from "../../core/schem
 import { authedProcedure, jwtProcedure, publicProcedure, router } from "../init.ts";
 
 export const authRouter = router({
-  register: publicProcedure.input(registerInput).mutation(({ ctx, input }) => ctx.core.users.register(input)),
+  register: publicProcedure.input(registerInput).mutation(({ ctx, input }) => ctx.core.users.register(input, ctx.clientIp)),
   login: publicProcedure.input(loginInput).mutation(({ ctx, input }) => ctx.core.users.login(input, ctx.clientIp)),
   me: authedProcedure.query(({ ctx }) => ctx.principal.user),
   changePassword: jwtProcedure
