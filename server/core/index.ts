@@ -15,7 +15,7 @@ export function createCore(deps: CoreDeps) {
     maxQueue: deps.config.hashQueueMax,
     cost: deps.passwordCost,
   });
-  const users = createUsers(deps, tokens, () => keys.invalidate(), hashing);
+  const users = createUsers(deps, tokens, () => keys.invalidate(), hashing, (userId) => keys.revokeAll(userId));
   const limits = createLimits(deps);
   return {
     deps,

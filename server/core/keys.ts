@@ -97,6 +97,17 @@ export function createKeys(deps: CoreDeps) {
       changed(undefined);
     },
 
+    /** Revokes every live key of the user (after a compromise); how many. */
+    revokeAll(userId: string): number {
+      const revoked = db
+        .update(apiKeys)
+        .set({ revokedAt: new Date(clock.now()), isActive: false })
+        .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id })
+        .all();
+      return changed(revoked.length);
+    },
+
     /** The key's owner and limits, or a 401 that says why (unknown keys stay generic). */
     authenticate(plaintext: string): AuthenticatedKey {
       if (!isWellFormedKey(plaintext)) throw unauthorized("Invalid API key");

@@ -41,9 +41,15 @@ const loginThrottles = (email: string, ip: string): Throttle[] => [
 
 /**
  * Accounts and sessions. `onChange` runs after anything that can cut off a credential; every password hash and
- * verification goes through `hashing`.
+ * verification goes through `hashing`; `revokeKeys` revokes all of a user's API keys (for `revokeKeys: true`).
  */
-export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void, hashing: Hashing) {
+export function createUsers(
+  deps: CoreDeps,
+  tokens: Tokens,
+  onChange: () => void,
+  hashing: Hashing,
+  revokeKeys: (userId: string) => number,
+) {
   const { db, clock, config, limiter } = deps;
   const hashPassword = (password: string, lane: Lane = "login") => hashing.hash(password, lane);
   // Verified against when the email is unknown, so both failures cost the same time. Hashed off the event
@@ -134,7 +140,7 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
       return toUser(row);
     },
 
-    /** Changes the password and ends every session issued before; returns a fresh session. */
+    /** Changes the password and ends every session issued before (and every key, if asked); a fresh session. */
     async changePassword(userId: string, input: z.infer<typeof changePasswordInput>) {
       const row = byId.get({ id: userId });
       if (!row) throw notFound("User not found");
@@ -144,11 +150,14 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
         () => hashing.verify(input.currentPassword, row.passwordHash));
       if (!ok) throw unauthorized("Current password is incorrect");
       bump(userId, { passwordHash: await hashPassword(input.newPassword) });
+      if (input.revokeKeys) revokeKeys(userId);
       return session(byId.get({ id: userId })!);
     },
 
-    logoutAll(userId: string) {
+    /** Ends every session of the user; with `revokeKeys`, every API key too. How many keys were revoked. */
+    logoutAll(userId: string, opts: { revokeKeys?: boolean | null } = {}) {
       bump(userId);
+      return { revokedKeys: opts.revokeKeys ? revokeKeys(userId) : 0 };
     },
 
     adminList(q: z.infer<typeof adminUsersQuery>) {

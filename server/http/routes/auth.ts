@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAuth, requireJwt } from "../../auth/principal.ts";
-import { changePasswordInput, loginInput, registerInput, sessionSchema, userSchema } from "../../core/schemas.ts";
+import { changePasswordInput, loginInput, logoutAllInput, registerInput, sessionSchema, userSchema } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody, responses } from "../envelope.ts";
-import { authenticate } from "../middleware.ts";
+import { authenticate, emptyBodyIsNoBody } from "../middleware.ts";
 
 const tags = ["Auth"];
 const security = [{ bearer: [] }];
@@ -29,14 +29,18 @@ const me = createRoute({
   responses: responses(userSchema, "The user"),
 });
 const password = createRoute({
-  method: "put", path: "/password", tags, summary: "Change the password; earlier tokens stop working", security,
+  method: "put", path: "/password", tags, security,
+  summary: "Change the password; earlier tokens stop working (and every API key, with revokeKeys: true)",
   middleware: authenticate({ keys: false, require: "jwt" }),
   request: { body: jsonBody(changePasswordInput) },
   responses: responses(sessionSchema, "Password changed; a fresh session"),
 });
 const logoutAll = createRoute({
-  method: "post", path: "/logout-all", tags, summary: "End every session of the user", security,
-  middleware: authenticate({ keys: false, require: "jwt" }),
+  method: "post", path: "/logout-all", tags, security,
+  summary: "End every session of the user (and revoke every API key, with revokeKeys: true)",
+  // The body is optional: none, or an empty one with a JSON content type, means `{}`.
+  middleware: [authenticate({ keys: false, require: "jwt" }), emptyBodyIsNoBody] as const,
+  request: { body: { required: false, content: { "application/json": { schema: logoutAllInput } } } },
   responses: responses(z.null(), "Every token revoked"),
 });
 
@@ -60,6 +64,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(logoutAll, (c) => {
     const p = requireJwt(c.get("principal"));
-    c.get("core").users.logoutAll(p.userId);
-    return c.json({ success: true as const, data: null, message: "Logged out everywhere" }, 200);
+    const { revokedKeys } = c.get("core").users.logoutAll(p.userId, c.req.valid("json"));
+    const message = revokedKeys > 0 ? `Logged out everywhere; ${revokedKeys} API key(s) revoked` : "Logged out everywhere";
+    return c.json({ success: true as const, data: null, message }, 200);
   });

@@ -18,6 +18,10 @@ const list = createRoute({
   method: "get", path: "/", tags, security, middleware, summary: "Your keys, newest first (never the key itself)",
   responses: responses(z.array(keyRecordSchema), "Your keys"),
 });
+const revokeAll = createRoute({
+  method: "delete", path: "/", tags, security, middleware, summary: "Revoke every one of your keys (e.g. after a compromise)",
+  responses: responses(z.object({ revoked: z.number().int() }), "How many keys were revoked"),
+});
 const revoke = createRoute({
   method: "delete", path: "/{id}", tags, security, middleware, summary: "Revoke one of your keys",
   request: { params: idParam },
@@ -33,6 +37,11 @@ export const keyRoutes = new OpenAPIHono<AppEnv>()
   .openapi(list, (c) => {
     const p = requireJwt(c.get("principal"));
     return c.json({ success: true as const, data: c.get("core").keys.list(p.userId) }, 200);
+  })
+  .openapi(revokeAll, (c) => {
+    const p = requireJwt(c.get("principal"));
+    const revoked = c.get("core").keys.revokeAll(p.userId);
+    return c.json({ success: true as const, data: { revoked }, message: `${revoked} API key(s) revoked` }, 200);
   })
   .openapi(revoke, (c) => {
     const p = requireJwt(c.get("principal"));

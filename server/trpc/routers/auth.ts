@@ -1,4 +1,4 @@
-import { changePasswordInput, loginInput, registerInput } from "../../core/schemas.ts";
+import { changePasswordInput, loginInput, logoutAllInput, registerInput } from "../../core/schemas.ts";
 import { authedProcedure, jwtProcedure, publicProcedure, router } from "../init.ts";
 
 export const authRouter = router({
@@ -8,8 +8,8 @@ export const authRouter = router({
   changePassword: jwtProcedure
     .input(changePasswordInput)
     .mutation(({ ctx, input }) => ctx.core.users.changePassword(ctx.principal.userId, input)),
-  logoutAll: jwtProcedure.mutation(({ ctx }) => {
-    ctx.core.users.logoutAll(ctx.principal.userId);
-    return { success: true as const };
-  }),
+  logoutAll: jwtProcedure.input(logoutAllInput.optional()).mutation(({ ctx, input }) => ({
+    success: true as const,
+    ...ctx.core.users.logoutAll(ctx.principal.userId, input ?? {}),
+  })),
 });

@@ -8,4 +8,6 @@ export const keysRouter = router({
     ctx.core.keys.revoke(ctx.principal.userId, input.id);
     return { success: true as const };
   }),
+  /** Every one of the caller's keys, e.g. after a compromise. */
+  revokeAll: jwtProcedure.mutation(({ ctx }) => ({ success: true as const, revoked: ctx.core.keys.revokeAll(ctx.principal.userId) })),
 });
