@@ -33,7 +33,10 @@ const password = createRoute({
   summary: "Change the password; earlier tokens stop working (and every API key, with revokeKeys: true)",
   middleware: authenticate({ keys: false, require: "jwt" }),
   request: { body: jsonBody(changePasswordInput) },
-  responses: responses(sessionSchema, "Password changed; a fresh session"),
+  responses: {
+    ...responses(sessionSchema, "Password changed; a fresh session"),
+    503: { description: "Too many passwords being checked; retry after Retry-After" },
+  },
 });
 const logoutAll = createRoute({
   method: "post", path: "/logout-all", tags, security,
