@@ -17,6 +17,7 @@ const envSchema = z.object({
   ARGUS_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(100),
   ARGUS_SIGNUP_LIMIT_PER_HOUR: int(0, 100_000).default(5),
   ARGUS_HASH_QUEUE_MAX: int(1, 100_000).default(64),
+  ARGUS_MAX_KEYS_PER_USER: int(1, 100_000).default(100),
   ARGUS_TRUST_PROXY: bool.default(false),
   ARGUS_REDIS_URL: z.url().optional(),
   ARGUS_WORKERS: int(1, 64).default(1),
@@ -36,6 +37,8 @@ export type Config = {
   signupLimitPerHour: number;
   /** Password hashes/verifications that may wait for a core; past it, 503. */
   hashQueueMax: number;
+  /** Unrevoked keys one account may hold. */
+  maxKeysPerUser: number;
   trustProxy: boolean;
   redisUrl?: string;
   workers: number;
@@ -70,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: e.ARGUS_RATE_LIMIT_PER_MINUTE,
     signupLimitPerHour: e.ARGUS_SIGNUP_LIMIT_PER_HOUR,
     hashQueueMax: e.ARGUS_HASH_QUEUE_MAX,
+    maxKeysPerUser: e.ARGUS_MAX_KEYS_PER_USER,
     trustProxy: e.ARGUS_TRUST_PROXY,
     redisUrl: e.ARGUS_REDIS_URL,
     workers: e.ARGUS_WORKERS,

@@ -36,10 +36,10 @@ export const forbidden = (message = "Forbidden") => new AppError("FORBIDDEN", me
 export const notFound = (message = "Not found") => new AppError("NOT_FOUND", message);
 export const conflict = (message: string) => new AppError("CONFLICT", message);
 export const badRequest = (message: string, details?: unknown) => new AppError("BAD_REQUEST", message, details);
+export const serviceUnavailable = (retryAfter: number, message = "The server is busy, try again shortly") =>
+  new AppError("SERVICE_UNAVAILABLE", message, undefined, retryAfter);
 export const tooManyRequests = (retryAfter: number, message = "Too many requests") =>
   new AppError("TOO_MANY_REQUESTS", message, undefined, retryAfter);
-export const serviceUnavailable = (retryAfter: number, message = "Server is busy, try again later") =>
-  new AppError("SERVICE_UNAVAILABLE", message, undefined, retryAfter);
 
 /** Validation issues (zod / Standard Schema) as `details`: one entry per field. */
 export const issueDetails = (issues: readonly { path?: readonly PropertyKey[] | readonly unknown[]; message: string }[]) =>

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { users, type UserRow } from "../../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, tooManyRequests, unauthorized } from "../errors.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
@@ -21,8 +21,6 @@ export const toUser = (row: UserRow): User => ({
   isActive: row.isActive,
   createdAt: row.createdAt,
 });
-
-const isUniqueViolation = (e: unknown) => e instanceof Error && /UNIQUE constraint failed/.test(e.message);
 
 /**
  * Failed logins, limited so that an attacker cannot lock the owner out (docs/API.md, "Login throttling"): hard
@@ -48,9 +46,9 @@ export function createUsers(
   tokens: Tokens,
   onChange: () => void,
   hashing: Hashing,
-  revokeKeys: (userId: string) => number,
+  revokeKeys: (userId: string) => Promise<number>,
 ) {
-  const { db, clock, config, limiter } = deps;
+  const { db, work, clock, config, limiter } = deps;
   const hashPassword = (password: string, lane: Lane = "login") => hashing.hash(password, lane);
   // Verified against when the email is unknown, so both failures cost the same time. Hashed off the event
   // loop from the start, so even the first unknown email costs one verification, not a hash and a verification.
@@ -64,36 +62,24 @@ export function createUsers(
   async function create(input: RegisterInput & { role?: "user" | "admin" }, lane: Lane = "login"): Promise<UserRow> {
     const passwordHash = await hashPassword(input.password, lane);
     const now = new Date(clock.now());
-    try {
-      return db
-        .insert(users)
-        .values({
-          id: crypto.randomUUID(),
-          email: input.email,
-          name: input.name ?? null,
-          passwordHash,
-          role: input.role ?? "user",
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning()
-        .get();
-    } catch (e) {
-      if (isUniqueViolation(e)) throw conflict("Email is already registered");
-      throw e;
-    }
+    return work.write("users.insert", {
+      values: {
+        id: crypto.randomUUID(),
+        email: input.email,
+        name: input.name ?? null,
+        passwordHash,
+        role: input.role ?? "user",
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
   }
 
-  function bump(id: string, patch: Partial<UserRow> = {}) {
-    db.update(users)
-      .set({ ...patch, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date(clock.now()) })
-      .where(eq(users.id, id))
-      .run();
+  /** Ends every session of the user (and applies `patch` with it). */
+  async function bump(id: string, patch: { passwordHash?: string } = {}) {
+    const row = await work.write("users.update", { id, patch, endSessions: true, now: clock.now() });
     onChange();
-  }
-
-  function activeAdminCount() {
-    return db.select({ n: count() }).from(users).where(and(eq(users.role, "admin"), eq(users.isActive, true))).get()!.n;
+    return row;
   }
 
   return {
@@ -149,15 +135,15 @@ export function createUsers(
       const ok = await throttled(limiter, throttles, "Too many failed password checks, try again later",
         () => hashing.verify(input.currentPassword, row.passwordHash));
       if (!ok) throw unauthorized("Current password is incorrect");
-      bump(userId, { passwordHash: await hashPassword(input.newPassword) });
-      if (input.revokeKeys) revokeKeys(userId);
-      return session(byId.get({ id: userId })!);
+      const updated = await bump(userId, { passwordHash: await hashPassword(input.newPassword) });
+      if (input.revokeKeys) await revokeKeys(userId);
+      return session(updated);
     },
 
     /** Ends every session of the user; with `revokeKeys`, every API key too. How many keys were revoked. */
-    logoutAll(userId: string, opts: { revokeKeys?: boolean | null } = {}) {
-      bump(userId);
-      return { revokedKeys: opts.revokeKeys ? revokeKeys(userId) : 0 };
+    async logoutAll(userId: string, opts: { revokeKeys?: boolean | null } = {}) {
+      await bump(userId);
+      return { revokedKeys: opts.revokeKeys ? await revokeKeys(userId) : 0 };
     },
 
     adminList(q: z.infer<typeof adminUsersQuery>) {
@@ -180,19 +166,10 @@ export function createUsers(
     },
 
     /** Role and activation; never leaves the server without an active admin. */
-    adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): User {
-      return db.transaction(() => {
-        const row = byId.get({ id });
-        if (!row) throw notFound("User not found");
-        const losesAdmin =
-          row.role === "admin" && row.isActive && (patch.role === "user" || patch.isActive === false);
-        if (losesAdmin && activeAdminCount() <= 1) throw conflict("Cannot remove the last active admin");
-        // Roles are read from the database on every request; only deactivation needs to end sessions.
-        if (patch.isActive === false && row.isActive) bump(id, patch);
-        else db.update(users).set({ ...patch, updatedAt: new Date(clock.now()) }).where(eq(users.id, id)).run();
-        onChange();
-        return toUser(byId.get({ id })!);
-      }, { behavior: "immediate" });
+    async adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): Promise<User> {
+      const row = await work.write("users.adminUpdate", { id, patch, now: clock.now() });
+      onChange();
+      return toUser(row);
     },
 
     /** Creates the configured admin when no such user exists; never touches an existing password. */

@@ -1,6 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test, setDefaultTimeout } from "bun:test";
 import { createHarness, type Harness } from "../support/harness.ts";
 import { describeRedis, skipRedis, startRedis, type RedisServer } from "../support/redis.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The same login throttling with the buckets in Redis (ARGUS_REDIS_URL), as with several workers: refunds,
 // soft limits and waiting for attempts in flight work against the shared store too.

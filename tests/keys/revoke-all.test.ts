@@ -1,9 +1,11 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createArgusClient } from "../../client/index.ts";
 import { apiKeys } from "../../db/schema.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
 import { codeOf } from "../support/trpc.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // A key minted with a stolen session outlives a password change and "log out everywhere" unless revoked too.
 let h: Harness;

@@ -65,9 +65,9 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     const session = await c.get("core").users.changePassword(p.userId, c.req.valid("json"));
     return c.json({ success: true as const, data: session, message: "Password changed" }, 200);
   })
-  .openapi(logoutAll, (c) => {
+  .openapi(logoutAll, async (c) => {
     const p = requireJwt(c.get("principal"));
-    const { revokedKeys } = c.get("core").users.logoutAll(p.userId, c.req.valid("json"));
+    const { revokedKeys } = await c.get("core").users.logoutAll(p.userId, c.req.valid("json"));
     const message = revokedKeys > 0 ? `Logged out everywhere; ${revokedKeys} API key(s) revoked` : "Logged out everywhere";
     return c.json({ success: true as const, data: null, message }, 200);
   });

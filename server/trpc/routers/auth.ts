@@ -8,8 +8,8 @@ export const authRouter = router({
   changePassword: jwtProcedure
     .input(changePasswordInput)
     .mutation(({ ctx, input }) => ctx.core.users.changePassword(ctx.principal.userId, input)),
-  logoutAll: jwtProcedure.input(logoutAllInput.optional()).mutation(({ ctx, input }) => ({
+  logoutAll: jwtProcedure.input(logoutAllInput.optional()).mutation(async ({ ctx, input }) => ({
     success: true as const,
-    ...ctx.core.users.logoutAll(ctx.principal.userId, input ?? {}),
+    ...(await ctx.core.users.logoutAll(ctx.principal.userId, input ?? {})),
   })),
 });
