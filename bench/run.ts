@@ -94,6 +94,7 @@ function serverEnv(dataDir: string, extra: Record<string, string>): Record<strin
     ARGUS_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
     ARGUS_ADMIN_EMAIL: ADMIN.email,
     ARGUS_ADMIN_PASSWORD: ADMIN.password,
+    ARGUS_SIGNUP_LIMIT_PER_HOUR: "0", // the login scenario signs 16 accounts up from one address
     ...extra,
   };
 }
@@ -300,8 +301,8 @@ async function foundation() {
 async function login() {
   // No passwordCost override anywhere in bench/server.ts: argon2id at Bun's defaults (64 MiB, t=2).
   const server = await startServer("login");
-  // 16 accounts, one per login loop: each login reserves a token of its email's attempt throttle while it runs
-  // (10 in flight per email), so 16 concurrent logins to one account would be answered 429 by design.
+  // 16 accounts, one per login loop, so each loop measures one account's login (concurrent right passwords for
+  // one account are no longer refused, but spreading them keeps the scenario comparable with earlier runs).
   const users = Array.from({ length: LOGINS }, (_, i) => ({ email: `bench-login-${i}@example.com`, password: USER.password }));
   await Promise.all(users.map((u) => expectOk("register", api(server.url, "/api/auth/register", { json: u }))));
   const health: LoadRequest[] = [{ path: "/api/health" }];
