@@ -51,7 +51,7 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(register, async (c) => {
     const core = c.get("core");
-    const { token, expiresAt, user } = await core.users.register(c.req.valid("json"));
+    const { token, expiresAt, user } = await core.users.register(c.req.valid("json"), c.get("clientIp"));
     setSessionCookie(c, core.deps.config.trustProxy, token, expiresAt);
     return c.json({ success: true as const, data: { expiresAt, user }, message: "Account created" }, 201);
   })
