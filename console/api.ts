@@ -32,7 +32,7 @@ export const api = {
   register: (input: { email: string; password: string; name?: string }) =>
     call<{ user: SessionUser }>("POST", "/api/auth/session/register", input),
   logout: () => call<null>("DELETE", "/api/auth/session"),
-  logoutAll: () => call<null>("POST", "/api/auth/logout-all"),
-  changePassword: (input: { currentPassword: string; newPassword: string }) =>
+  logoutAll: (revokeKeys: boolean) => call<null>("POST", "/api/auth/logout-all", revokeKeys ? { revokeKeys } : undefined),
+  changePassword: (input: { currentPassword: string; newPassword: string; revokeKeys: boolean }) =>
     call<unknown>("PUT", "/api/auth/password", input),
 };

@@ -1,5 +1,5 @@
 import { useMutation } from "@tanstack/react-query";
-import { useRef, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { api } from "../api.ts";
 import type { Me } from "../Shell.tsx";
 import { queryClient } from "../trpc.ts";
@@ -13,11 +13,16 @@ export function Account({ user }: { user: Me }) {
     // The server swapped this browser's cookie for a fresh session; other sessions have ended.
     onSuccess: () => form.current?.reset(),
   });
-  const everywhere = useMutation({ mutationFn: api.logoutAll, onSuccess: () => queryClient.resetQueries() });
+  const [alsoKeys, setAlsoKeys] = useState(false);
+  const everywhere = useMutation({ mutationFn: () => api.logoutAll(alsoKeys), onSuccess: () => queryClient.resetQueries() });
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    password.mutate({ currentPassword: String(f.get("current") ?? ""), newPassword: String(f.get("next") ?? "") });
+    password.mutate({
+      currentPassword: String(f.get("current") ?? ""),
+      newPassword: String(f.get("next") ?? ""),
+      revokeKeys: f.get("revokeKeys") === "on",
+    });
   };
 
   return (
@@ -36,6 +41,9 @@ export function Account({ user }: { user: Me }) {
         <h2 id="pw-title">Change password</h2>
         <Field label="Current password" name="current" type="password" autoComplete="current-password" required />
         <Field label="New password" name="next" type="password" autoComplete="new-password" minLength={8} required hint="At least 8 characters. Every other session ends; this one stays signed in." />
+        <label className="check">
+          <input type="checkbox" name="revokeKeys" /> Also revoke all my API keys (for a password that may have leaked)
+        </label>
         <ErrorNote error={password.error} />
         {password.isSuccess && (
           <p role="status" className="ok">
@@ -49,7 +57,10 @@ export function Account({ user }: { user: Me }) {
 
       <div className="card">
         <h2>Sessions</h2>
-        <p>Signs out every browser and every bearer token of this account, this one included. API keys keep working.</p>
+        <p>Signs out every browser and every bearer token of this account, this one included.</p>
+        <label className="check">
+          <input type="checkbox" checked={alsoKeys} onChange={(e) => setAlsoKeys(e.target.checked)} /> Also revoke all my API keys
+        </label>
         <ErrorNote error={everywhere.error} />
         <ConfirmButton
           label="Log out everywhere"

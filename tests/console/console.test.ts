@@ -187,7 +187,7 @@ describe("a person's session in the console", () => {
 });
 
 describe("the account screen", () => {
-  test("changes the password and stays signed in on a fresh cookie; log out everywhere signs this browser out", async () => {
+  test("changes the password and stays signed in on a fresh cookie; log out everywhere (and revoke keys) signs this browser out", async () => {
     await ensureAdmin(); // else the console opens on the first-run screen
     const email = `cat-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const { context, blocked } = await serverOnlyContext(browser, server.url);
@@ -208,11 +208,17 @@ describe("the account screen", () => {
     await page.reload();
     await page.getByRole("heading", { name: "Account" }).waitFor();
 
+    const minted = await fetch(`${server.url}/api/keys`, {
+      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${after}` }, body: JSON.stringify({ name: "leaked?" }),
+    });
+    const { key } = ((await minted.json()) as any).data;
+    await page.getByLabel("Also revoke all my API keys", { exact: true }).check();
     await page.getByRole("button", { name: "Log out everywhere" }).click();
     await page.getByRole("button", { name: "Yes, log out everywhere" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     // The JWT that cookie held is dead server-side too, not only forgotten by this browser.
     expect((await api("/api/auth/me", { authorization: `Bearer ${after}` })).status).toBe(401);
+    expect((await api("/api/auth/me", { "x-api-key": key })).status).toBe(401);
     expect(blocked).toEqual([]);
     await context.close();
   }, SLOW);

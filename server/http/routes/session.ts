@@ -26,12 +26,16 @@ function setupCommand(dataDir: string) {
 const login = createRoute({
   method: "post", path: "/session", tags, summary: "Sign in; the session goes into an HttpOnly cookie",
   request: { body: jsonBody(loginInput) },
-  responses: responses(cookieSession, "Signed in; Set-Cookie holds the session"),
+  responses: { ...responses(cookieSession, "Signed in; Set-Cookie holds the session"), 503: { description: "Too many passwords being checked; retry after Retry-After" } },
 });
 const register = createRoute({
   method: "post", path: "/session/register", tags, summary: "Create an account; the session goes into a cookie",
   request: { body: jsonBody(registerInput) },
-  responses: { ...responses(cookieSession, "Account created; Set-Cookie holds the session", 201), 409: { description: "Email already registered" } },
+  responses: {
+    ...responses(cookieSession, "Account created; Set-Cookie holds the session", 201),
+    409: { description: "Email already registered" },
+    503: { description: "Too many passwords being hashed; retry after Retry-After" },
+  },
 });
 const logout = createRoute({
   method: "delete", path: "/session", tags, summary: "Sign out of this browser (clears the cookie)",
