@@ -1,5 +1,7 @@
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { join, relative } from "node:path";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 const root = join(import.meta.dir, "../../console");
 

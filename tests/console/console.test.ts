@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { rmSync } from "node:fs";
 import { tempDir } from "../support/harness.ts";
 import { cleanEnv, startServerProcess, type ServerProcess } from "../support/process.ts";
 import { expectAccessible, launch, serverOnlyContext, shoot, type Browser, type Page } from "./browser.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The console in a real headless Chromium against a real server process (temp data dir, demo articles). The server
 // starts with no admin: the first-run test creates one with the CLI as the console tells it to; ensureAdmin() makes

@@ -1,5 +1,7 @@
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { consoleSize } from "../../bench/console-size.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 test("the console's initial JavaScript stays within 250 KB gzipped (figure in bench/README.md)", async () => {
   const { files, jsGzip } = await consoleSize();
