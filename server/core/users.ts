@@ -4,7 +4,7 @@ import { AppError, conflict, forbidden, notFound, unauthorized } from "../errors
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
-import type { adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
+import type { AdminUser, adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
 import { takeAttempt, type Throttle } from "./throttle.ts";
 import type { Tokens } from "./tokens.ts";
 
@@ -19,6 +19,7 @@ export const toUser = (row: UserRow): User => ({
   isActive: row.isActive,
   createdAt: row.createdAt,
 });
+const toAdminUser = (row: UserRow): AdminUser => ({ ...toUser(row), rateLimit: row.rateLimit });
 
 /** Accounts and sessions. `onChange` runs after anything that can cut off a credential. */
 export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void) {
@@ -133,14 +134,14 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
         .limit(q.limit + 1)
         .all();
       const p = page(rows, q.limit, (r) => [r.createdAt.getTime(), r.id]);
-      return { items: p.items.map(toUser), meta: p.meta };
+      return { items: p.items.map(toAdminUser), meta: p.meta };
     },
 
-    /** Role and activation; never leaves the server without an active admin. */
-    async adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): Promise<User> {
+    /** Role, activation and key ceiling; never leaves the server without an active admin. */
+    async adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): Promise<AdminUser> {
       const row = await work.write("users.adminUpdate", { id, patch, now: clock.now() });
       onChange();
-      return toUser(row);
+      return toAdminUser(row);
     },
 
     /** Creates the configured admin when no such user exists; never touches an existing password. */
