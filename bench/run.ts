@@ -92,6 +92,7 @@ function serverEnv(dataDir: string, extra: Record<string, string>): Record<strin
     ARGUS_DATA_DIR: dataDir,
     ARGUS_LOG_LEVEL: "warn",
     ARGUS_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
+    ARGUS_USER_RATE_LIMIT_PER_MINUTE: "0", // one user's keys drive every scenario; its own ceiling would cut them off
     ARGUS_ADMIN_EMAIL: ADMIN.email,
     ARGUS_ADMIN_PASSWORD: ADMIN.password,
     ...extra,
