@@ -60,6 +60,7 @@ export function createRedisStore(opts: RedisStoreOptions): RedisStore {
   };
   client.onclose = (err) => void (closed || markDown(err));
   const markUp = () => {
+    if (closed) return; // a ping that was in flight when the store closed
     if (!up && warnedAt > -Infinity) logger.info("rate limit store reachable again");
     up = true;
   };
