@@ -58,10 +58,11 @@ Loads the demo articles into the database.`,
   config: `Usage: argus config check
 
 Validates the environment like the server does at start and prints the effective configuration.
-Secrets are never printed: ARGUS_JWT_SECRET and ARGUS_ADMIN_PASSWORD show as *** (or (generated)).`,
+Secrets are never printed: ARGUS_JWT_SECRET and ARGUS_ADMIN_PASSWORD show as *** (or (generated)), and so does
+any credential in ARGUS_REDIS_URL (user:pw@, pw@, ?password=).`,
 
   backup: `Usage: argus backup <path>
 
 Writes a consistent snapshot of the database to <path> with VACUUM INTO, safe while the server runs.
-Refuses to overwrite an existing file. Restore by stopping the server and copying it to ARGUS_DATA_DIR/argus.db.`,
+The copy is created mode 0600; an existing file or symlink at <path> is refused, never overwritten. Restore by stopping the server and copying it to ARGUS_DATA_DIR/argus.db.`,
 };

@@ -3,7 +3,7 @@ import { createKeyInput, idParam, type KeyRecord } from "../core/schemas.ts";
 import { notFound } from "../errors.ts";
 import { InvalidValue, lookup, parse, required, validate } from "./args.ts";
 import { withCore } from "./context.ts";
-import { emit, table, when } from "./output.ts";
+import { emit, printable, table, when } from "./output.ts";
 
 const ownerByEmail = (core: Core, email: string) => {
   const row = core.users.findByEmail(email);
@@ -43,7 +43,7 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
     });
     if (values.json) return emit(true, created, () => "");
     // The key alone on stdout so `KEY=$(argus keys create ...)` works; the note goes to stderr.
-    console.error(`created API key "${created.name}" (id ${created.id}) for ${email}; it is shown only this once:`);
+    console.error(printable(`created API key "${created.name}" (id ${created.id}) for ${email}; it is shown only this once:`));
     console.log(created.key);
   },
 

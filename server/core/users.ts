@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { users, type UserRow } from "../../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, unauthorized } from "../errors.ts";
+import { throttleKey } from "./address.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
@@ -74,7 +75,7 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
     async login(input: { email: string; password: string }, clientIp: string) {
       const throttles: Throttle[] = [
         { key: `login:email:${input.email}`, limit: 10, windowMs: FIFTEEN_MINUTES },
-        { key: `login:ip:${clientIp}`, limit: 50, windowMs: FIFTEEN_MINUTES },
+        { key: `login:ip:${throttleKey(clientIp)}`, limit: 50, windowMs: FIFTEEN_MINUTES },
       ];
       const attempt = await takeAttempt(limiter, throttles, "Too many failed login attempts, try again later");
       const row = byEmail.get({ email: input.email });
@@ -145,14 +146,16 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
     },
 
     /** Creates the configured admin when no such user exists; never touches an existing password. */
-    async ensureAdmin(email: string, password: string) {
+    /** Creates the configured admin unless the email is taken; says which case it was (a taken email is never changed). */
+    async ensureAdmin(email: string, password: string): Promise<"created" | "exists" | "not-admin"> {
       const normalized = email.trim().toLowerCase();
-      if (byEmail.get({ email: normalized })) return false;
+      const taken = () => (byEmail.get({ email: normalized })?.role === "admin" ? "exists" : "not-admin");
+      if (byEmail.get({ email: normalized })) return taken();
       try {
         await create({ email: normalized, password, role: "admin" });
-        return true;
+        return "created";
       } catch (e) {
-        if (e instanceof AppError && e.code === "CONFLICT") return false;
+        if (e instanceof AppError && e.code === "CONFLICT") return taken();
         throw e;
       }
     },

@@ -97,6 +97,27 @@ describe("argus keys", () => {
     expect(none).toMatchObject({ code: 1, stdout: "", stderr: "argus: no user with email ghost@example.com\n" });
   });
 
+  test("list escapes a stored name's control characters (older rows predate the rule), in text and in --json", async () => {
+    const ci = await argus(["keys", "create", "--email", "user@example.com", "--name", "ci", "--json"], { dataDir: data.dir });
+    const { id } = JSON.parse(ci.stdout) as { id: string };
+    const db = new Database(join(data.dir, "argus.db"));
+    db.query("UPDATE api_keys SET name = ? WHERE id = ?").run("x\u001b]0;owned\u0007\u009b2J\u202eok", id);
+    db.close();
+
+    const text = await argus(["keys", "list", "--email", "user@example.com"], { dataDir: data.dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("x\\u001b]0;owned\\u0007\\u009b2J\\u202eok");
+    expect(text.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    const json = await argus(["keys", "list", "--email", "user@example.com", "--json"], { dataDir: data.dir });
+    expect(json.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(JSON.parse(json.stdout)[0].name).toBe("x\u001b]0;owned\u0007\u009b2J\u202eok");
+  });
+
+  test("an error quoting a typed argument shows its escape codes, never runs them", async () => {
+    const r = await argus(["keys", "list", "--email", "\u001b[1mghost@example.com"], { dataDir: data.dir });
+    expect(r).toMatchObject({ code: 1, stderr: "argus: no user with email \\u001b[1mghost@example.com\n" });
+  });
+
   test("revoke of an unknown id is exit 1", async () => {
     const r = await argus(["keys", "revoke", "00000000-0000-0000-0000-000000000000"], { dataDir: data.dir });
     expect(r).toMatchObject({ code: 1, stderr: "argus: API key not found\n" });
