@@ -80,9 +80,17 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
     await withCore((core) => core.keys.revoke(null, id));
     emit(values.json, { id, revoked: true }, () => `revoked API key ${id}`);
   },
+
+  async "revoke-all"(args) {
+    const { values } = parse(args, { email: { type: "string" } });
+    const email = required(values.email, "email");
+    // After a compromise: every key of the user stops working at once, in a running server too.
+    const revoked = await withCore((core) => core.keys.revokeAll(ownerByEmail(core, email).id));
+    emit(values.json, { email: email.trim().toLowerCase(), revoked }, () => `revoked ${revoked} API key(s) of ${email.trim().toLowerCase()}`);
+  },
 };
 
-/** `argus keys <create|list|revoke>`: key management for a named user, from the host. */
+/** `argus keys <create|list|revoke|revoke-all>`: key management for a named user, from the host. */
 export async function keysCommand(args: string[]) {
   const [sub, ...rest] = args;
   await lookup(subcommands, sub, "keys subcommand")(rest);

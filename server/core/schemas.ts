@@ -36,10 +36,14 @@ export const registerInput = z.object({
   name: nameSchema.nullish(),
 });
 export const loginInput = z.object({ email: emailSchema, password: z.string().min(1).max(256) });
+/** After a compromise: also revoke every API key of the caller (a key minted with a stolen session outlives it). */
+const revokeKeys = z.boolean().nullish();
 export const changePasswordInput = z.object({
   currentPassword: z.string().min(1).max(256),
   newPassword: passwordSchema,
+  revokeKeys,
 });
+export const logoutAllInput = z.object({ revokeKeys });
 
 export const roleSchema = z.enum(["user", "admin"]);
 export const userSchema = z.object({

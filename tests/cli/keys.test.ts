@@ -118,6 +118,28 @@ describe("argus keys", () => {
     expect(r).toMatchObject({ code: 1, stderr: "argus: no user with email \\u001b[1mghost@example.com\n" });
   });
 
+  test("revoke-all revokes every key of one user, and nobody else's", async () => {
+    const mint = async (email: string) =>
+      JSON.parse((await argus(["keys", "create", "--email", email, "--name", "k", "--json"], { dataDir: data.dir })).stdout) as { key: string };
+    const mine = [await mint("user@example.com"), await mint("user@example.com")];
+    const theirs = await mint("admin@example.com");
+
+    const r = await argus(["keys", "revoke-all", "--email", "User@Example.com"], { dataDir: data.dir });
+    expect(r).toMatchObject({ code: 0, stdout: "revoked 2 API key(s) of user@example.com\n" });
+    const again = await argus(["keys", "revoke-all", "--email", "user@example.com", "--json"], { dataDir: data.dir });
+    expect(JSON.parse(again.stdout)).toEqual({ email: "user@example.com", revoked: 0 });
+
+    const h = await createHarness({}, { dataDir: data.dir });
+    try {
+      for (const k of mine) expect(((await (await h.request("/api/auth/me", { apiKey: k.key })).json()) as any).error).toBe("API key has been revoked");
+      expect((await h.request("/api/auth/me", { apiKey: theirs.key })).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+    const ghost = await argus(["keys", "revoke-all", "--email", "ghost@example.com"], { dataDir: data.dir });
+    expect(ghost).toMatchObject({ code: 1, stdout: "", stderr: "argus: no user with email ghost@example.com\n" });
+  });
+
   test("revoke of an unknown id is exit 1", async () => {
     const r = await argus(["keys", "revoke", "00000000-0000-0000-0000-000000000000"], { dataDir: data.dir });
     expect(r).toMatchObject({ code: 1, stderr: "argus: API key not found\n" });

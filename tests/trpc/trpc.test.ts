@@ -32,7 +32,7 @@ describe("tRPC auth.*", () => {
     const changed = await client.auth.changePassword.mutate({ currentPassword: "12345678", newPassword: "87654321" });
     expect(await codeOf(client.auth.me.query())).toBe("UNAUTHORIZED");
     const fresh = createArgusClient({ url: srv.url, token: changed.token });
-    expect(await fresh.auth.logoutAll.mutate()).toEqual({ success: true });
+    expect(await fresh.auth.logoutAll.mutate()).toEqual({ success: true, revokedKeys: 0 });
     expect(await codeOf(fresh.auth.me.query())).toBe("UNAUTHORIZED");
   });
 
