@@ -4,7 +4,7 @@ import { startServerProcess, type ServerProcess } from "../support/process.ts";
 import { describeRedis, skipRedis, startRedis, type RedisServer } from "../support/redis.ts";
 import { tempDir } from "../support/harness.ts";
 
-setDefaultTimeout(120_000); // per file: bun applies a preload's default to the first file only
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // Issue 9: with two workers and Redis, a burst on a limit-100 key let 150 through while batch writes blocked the
 // loop (the Redis timeout fired on replies that had already arrived, and the limiter failed open).
