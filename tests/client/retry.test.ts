@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { createArgusClient, type ArgusError } from "../../client/index.ts";
+import { createArgusClient, type ArgusError } from "../../packages/client/src/index.ts";
 import { countingFetch, recordingSleep } from "./server.ts";
 
 // A stand-in server answering tRPC's batch format, to pin down the retry rules the real server cannot stage

@@ -1,5 +1,5 @@
 import { TRPCClientError } from "@trpc/client";
-import type { AppRouter } from "../server/trpc/router.ts";
+import type { AppRouter } from "./router.ts";
 
 /** The tRPC error codes the Argus server sends, plus what a failure without a server answer is. */
 export type ArgusErrorCode =
