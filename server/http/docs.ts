@@ -18,7 +18,18 @@ const info = {
 };
 
 // A file of its own rather than an inline script, so the page's policy can say script-src 'self' and nothing more.
-const init = `Scalar.createApiReference("#app", { url: "/api/openapi.json", withDefaultFonts: false, telemetry: false });\n`;
+// Its hosted extras (AI agent, MCP, SDK generation, developer tools) are switched off: they would call out.
+const options = {
+  url: "/api/openapi.json",
+  withDefaultFonts: false,
+  telemetry: false,
+  defaultOpenAllTags: true,
+  showDeveloperTools: "never",
+  agent: { disabled: true },
+  mcp: { disabled: true },
+  hideClientButton: false,
+};
+const init = `Scalar.createApiReference("#app", ${JSON.stringify(options)});\n`;
 
 const page = `<!doctype html>
 <html lang="en">

@@ -71,8 +71,8 @@ describe("GET /api/docs", () => {
 
   test("/api/docs/init.js starts the reference on this server's document, with no remote fonts", async () => {
     const js = await (await h.request("/api/docs/init.js")).text();
-    expect(js).toContain('url: "/api/openapi.json"');
-    expect(js).toContain("withDefaultFonts: false");
+    expect(js).toContain('"url":"/api/openapi.json"');
+    expect(js).toContain('"withDefaultFonts":false');
   });
 });
 
