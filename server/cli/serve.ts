@@ -3,7 +3,9 @@ import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { serve } from "../serve.ts";
 import { isWorkerChild, runWorkers } from "../workers.ts";
+import type { Core } from "../core/index.ts";
 import { parse, wholeNumber } from "./args.ts";
+import { selfCommand } from "./self.ts";
 
 /** `argus serve`: flags override the environment, then the one config path validates both alike. */
 export async function serveCommand(args: string[]) {
@@ -16,4 +18,12 @@ export async function serveCommand(args: string[]) {
   if (config.workers > 1 && !isWorkerChild()) return runWorkers(config, createLogger(config.logLevel));
   const core = await bootCore(config);
   serve(core, config, { reusePort: isWorkerChild() });
+  if (!isWorkerChild()) await pointToFirstAdmin(core);
+}
+
+/** While nobody can administer the server, the log says the exact command that makes the first admin. */
+async function pointToFirstAdmin(core: Core) {
+  const admins = await core.users.adminList({ role: "admin", isActive: true, limit: 1 });
+  if (admins.items.length > 0) return;
+  core.deps.logger.warn("no admin yet", { command: `${selfCommand()} users create --email you@example.com --admin` });
 }

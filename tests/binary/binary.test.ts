@@ -58,7 +58,7 @@ describe("the compiled binary", () => {
     expect(readdirSync(runDir)).toEqual(["argus"]);
     const version = await bin(["--version"]);
     expect(version).toMatchObject({ code: 0, stderr: "" });
-    expect(version.stdout).toMatch(/^argus \d+\.\d+\.\d+\n$/);
+    expect(version.stdout).toMatch(/^argus \d+\.\d+\.\d+ \(commit [0-9a-f]{12}\)\n$/);
     const data = dataDir();
     const migrate = await bin(["migrate", "--json"], { dataDir: data });
     expect(migrate.code).toBe(0);
@@ -77,6 +77,22 @@ describe("the compiled binary", () => {
       const me = await fetch(`${server.url}/api/auth/me`, { headers: { "x-api-key": key } });
       expect(me.status).toBe(200);
       expect(((await me.json()) as any).data.email).toBe("bin@example.com");
+    } finally {
+      await stop(server);
+    }
+  });
+
+  test("serves / and the reference UI embedded in it, byte for byte the pinned bundle", async () => {
+    const server = await serve(dataDir());
+    try {
+      const landing = await fetch(`${server.url}/`);
+      expect(landing.status).toBe(200);
+      expect(await landing.text()).toContain('href="/api/docs"');
+      const docs = await fetch(`${server.url}/api/docs`);
+      expect(docs.headers.get("content-security-policy")).toContain("script-src 'self'");
+      const bundle = new Uint8Array(await (await fetch(`${server.url}/api/docs/scalar.js`)).arrayBuffer());
+      const pinned = readFileSync(join(repo, "node_modules/@scalar/api-reference/dist/browser/standalone.js"));
+      expect(Buffer.compare(bundle, pinned)).toBe(0);
     } finally {
       await stop(server);
     }
