@@ -16,8 +16,10 @@ export async function buildBinary(opts: { outfile: string; target?: Bun.Build.Co
   // sit at /$bunfs/root/db/migrations — the folder db/client.ts hands to drizzle's migrator. New migrations are
   // picked up by the glob; nothing is generated or committed.
   const migrations = [...new Bun.Glob("db/migrations/*.sql").scanSync(root), "db/migrations/meta/_journal.json"];
+  // Database threads are Workers started from their own module; the binary must carry it as an entrypoint.
+  const workers = ["server/db-thread/worker.ts"];
   const result = await Bun.build({
-    entrypoints: [join(root, "server/main.ts"), ...migrations.map((m) => join(root, m))],
+    entrypoints: [join(root, "server/main.ts"), ...workers.map((w) => join(root, w)), ...migrations.map((m) => join(root, m))],
     root,
     // "file" embeds them byte for byte; source that imports JSON says `with { type: "json" }`, which wins over this.
     loader: { ".sql": "file", ".json": "file" },

@@ -1,7 +1,8 @@
-import { openDatabase } from "../db/client.ts";
+import { databaseFile, openDatabase } from "../db/client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { createCore, type Core } from "./core/index.ts";
+import { createInlineWork, createThreadedWork } from "./db-thread/work.ts";
 import { createMemoryStore } from "./core/ratelimit/memory.ts";
 import type { RateLimitStore } from "./core/ratelimit/store.ts";
 import { resolveJwtSecret } from "./core/secret.ts";
@@ -13,7 +14,12 @@ export type BootOptions = {
   limiter?: RateLimitStore;
   passwordCost?: { memoryCost: number; timeCost: number };
   migrationsFolder?: string;
+  /** false: run database jobs on this thread's own connection (the CLI, which may block). Default true. */
+  threads?: boolean;
 };
+
+/** Reader threads for long reads (searches); the writer thread is always one. */
+const READ_THREADS = 1;
 
 /** Opens the database, resolves the secret, picks the limiter store and builds the core. */
 export async function bootCore(config: Config, opts: BootOptions = {}): Promise<Core> {
@@ -21,8 +27,11 @@ export async function bootCore(config: Config, opts: BootOptions = {}): Promise<
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = openDatabase(config.dataDir, opts.migrationsFolder);
   const limiter = opts.limiter ?? (await createLimiter(config, clock, logger));
+  const work = opts.threads === false
+    ? createInlineWork(db)
+    : createThreadedWork({ file: databaseFile(config.dataDir), readers: READ_THREADS, logger });
   const core = createCore({
-    db, clock, config, logger, limiter,
+    db, work, clock, config, logger, limiter,
     jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret),
     passwordCost: opts.passwordCost,
   });

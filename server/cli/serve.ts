@@ -2,8 +2,8 @@ import { bootCore } from "../boot.ts";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { serve } from "../serve.ts";
-import { isWorkerChild, runWorkers } from "../workers.ts";
 import type { Core } from "../core/index.ts";
+import { exitWithPrimary, isWorkerChild, runWorkers } from "../workers.ts";
 import { parse, wholeNumber } from "./args.ts";
 import { selfCommand } from "./self.ts";
 
@@ -17,8 +17,9 @@ export async function serveCommand(args: string[]) {
   const config = loadConfig(env);
   if (config.workers > 1 && !isWorkerChild()) return runWorkers(config, createLogger(config.logLevel));
   const core = await bootCore(config);
-  serve(core, config, { reusePort: isWorkerChild() });
-  if (!isWorkerChild()) await pointToFirstAdmin(core);
+  const server = serve(core, config, { reusePort: isWorkerChild() });
+  if (isWorkerChild()) exitWithPrimary(server.shutdown);
+  else await pointToFirstAdmin(core);
 }
 
 /** While nobody can administer the server, the log says the exact command that makes the first admin. */

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +7,10 @@ import { tempDir } from "../support/harness.ts";
 
 // The pages as a person sees them: Debian's Chromium, headless, against a real `argus serve`, with every request
 // that leaves this machine refused, as if offline. .ci/run installs chromium; never a downloaded browser.
+// What the page functions below touch in the browser (the repo's types are Bun's, not the DOM's).
+declare const document: { body: { innerText: string } };
+declare function getComputedStyle(element: unknown): { maxWidth: string };
+
 const CHROMIUM = "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
 const LOCAL = new Set(["127.0.0.1", "localhost", "[::1]"]);
