@@ -3,6 +3,7 @@ import { ConfigError } from "../config.ts";
 import { AppError } from "../errors.ts";
 import { InvalidInput, lookup, UsageError } from "./args.ts";
 import { help } from "./help.ts";
+import { printable } from "./output.ts";
 import { commit } from "./version.ts";
 
 type Command = (args: string[]) => Promise<void>;
@@ -46,7 +47,9 @@ export async function runCli(argv: string[]): Promise<Outcome> {
   } catch (e) {
     const failure = describe(e, name);
     // With --json a script gets the failure as JSON too (on stderr, like the line it replaces).
-    console.error(argv.includes("--json") ? JSON.stringify({ success: false, error: failure.message, code: failure.code }) : failure.line);
+    // Messages can quote what was typed or stored (an argument, an email): shown, never acted on by the terminal
+    // (JSON.stringify escapes control characters itself).
+    console.error(argv.includes("--json") ? JSON.stringify({ success: false, error: failure.message, code: failure.code }) : printable(failure.line));
     if (process.env.ARGUS_LOG_LEVEL === "debug" && failure.code === "ERROR" && e instanceof Error) console.error(e.stack);
     return { exit: failure.exit };
   }
