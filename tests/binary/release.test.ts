@@ -1,9 +1,11 @@
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { exec, repo } from "../cli/run.ts";
 import { tempDir } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // `bun run release` for this machine's target only: the other three each fetch a ~45 MB Bun runtime, which a test
 // run should not. The script, the naming and the checksum file are the same for every target.

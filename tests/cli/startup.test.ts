@@ -1,6 +1,8 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { resolve } from "node:path";
 import { dataDirFixture, exec, repo, baseEnv, startServer } from "./run.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 const data = dataDirFixture();
 afterAll(data.remove);

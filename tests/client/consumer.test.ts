@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { argus, exec, repo, startServer, type Server } from "../cli/run.ts";
 import { tempDir } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The published client as a stranger gets it: `bun pm pack` in packages/client (which builds it), then a project
 // outside the repository installs the tarball from the npm registry's point of view, with only its own

@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { startServer, type Server } from "../cli/run.ts";
 import { tempDir } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The pages as a person sees them: Debian's Chromium, headless, against a real `argus serve`, with every request
 // that leaves this machine refused, as if offline. .ci/run installs chromium; never a downloaded browser.

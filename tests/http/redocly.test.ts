@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { baseEnv, exec, repo } from "../cli/run.ts";
 import { createHarness, tempDir, type Harness } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The document as served, linted by Redocly's recommended rules (the CLI pinned in devDependencies, run by Node).
 const dir = tempDir();

@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { argus, baseEnv, exec, repo, startServer, type Server } from "../cli/run.ts";
 import { tempDir } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The README's promise: its ```sh blocks that call the API run as written, in order, in one shell, against a
 // fresh server with the demo data. Any failed request (curl --fail-with-body) or command stops the run.
