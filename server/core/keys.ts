@@ -10,7 +10,14 @@ import { createLastUsed } from "./lastused.ts";
 import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, keysQuery, Scope, User } from "./schemas.ts";
 import { toUser } from "./users.ts";
 
-export type AuthenticatedKey = { keyId: string; user: User; scopes: Scope[]; rateLimit: number | null };
+export type AuthenticatedKey = {
+  keyId: string;
+  user: User;
+  scopes: Scope[];
+  rateLimit: number | null;
+  /** The owner's ceiling over all their keys (null = the server default). */
+  userRateLimit: number | null;
+};
 
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
 export function createKeys(deps: CoreDeps) {
@@ -108,7 +115,7 @@ export function createKeys(deps: CoreDeps) {
       if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) throw unauthorized("API key has expired");
       if (!user.isActive) throw unauthorized("Account is deactivated");
       lastUsed.touch(key.id);
-      return { keyId: key.id, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit };
+      return { keyId: key.id, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit, userRateLimit: user.rateLimit };
     },
 
     adminList(q: z.infer<typeof adminKeysQuery>) {
