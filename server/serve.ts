@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Config } from "./config.ts";
 import type { Core } from "./core/index.ts";
 import consoleIndex from "../console/index.html";
@@ -36,7 +37,16 @@ export function serve(core: Core, config: Config, opts: { reusePort?: boolean; o
       }
     },
   });
-  logger.info("argus listening", { url: server.url.href, pid: process.pid });
+  // The start line says where to go next: the reference, where the data lives, whether anyone can sign up.
+  const docs = new URL("/api/docs", server.url);
+  if (docs.hostname === "0.0.0.0" || docs.hostname === "[::]") docs.hostname = "localhost"; // a link that opens
+  logger.info("argus listening", {
+    url: server.url.href,
+    docs: docs.href,
+    dataDir: resolve(config.dataDir),
+    registration: config.allowRegistration ? "open" : "closed",
+    pid: process.pid,
+  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

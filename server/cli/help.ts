@@ -1,7 +1,9 @@
 // Usage text, one entry per command group; `argus <group> --help` prints the group's entry.
 const footer = `
-Every command reads the same environment as the server (PORT, ARGUS_DATA_DIR, ...) and accepts --json.
-Exit status: 0 done, 1 failed (bad configuration or value, not found, conflict), 2 usage error.`;
+Every command reads the same environment as the server (PORT, ARGUS_DATA_DIR, ...) and accepts --json
+(its output, and any failure, as JSON; failures on stderr).
+Exit status: 0 done, 1 failed (bad configuration, not found, conflict), 2 usage error (unknown command or
+flag, missing argument, a flag value that cannot be used).`;
 
 export const help: Record<string, string> = {
   argus: `Usage: argus [command] [flags]
@@ -16,7 +18,7 @@ Commands:
   backup <path>         write a consistent copy of the database to a new file
 
 Flags:
-  --version             print the version
+  --version             print the version and the commit it was built from
   --help, -h            print help (also: argus <command> --help)
 ${footer}`,
 

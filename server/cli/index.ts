@@ -1,9 +1,10 @@
 import pkg from "../../package.json" with { type: "json" };
 import { ConfigError } from "../config.ts";
 import { AppError } from "../errors.ts";
-import { lookup, UsageError } from "./args.ts";
+import { InvalidInput, lookup, UsageError } from "./args.ts";
 import { help } from "./help.ts";
 import { printable } from "./output.ts";
+import { commit } from "./version.ts";
 
 type Command = (args: string[]) => Promise<void>;
 
@@ -25,7 +26,7 @@ export type Outcome = { exit: number } | { running: true };
 export async function runCli(argv: string[]): Promise<Outcome> {
   const [first, ...rest] = argv;
   if (first === "--version" || first === "-v") {
-    console.log(`argus ${pkg.version}`);
+    console.log(`argus ${pkg.version} (commit ${commit()})`);
     return { exit: 0 };
   }
   if (first === "--help" || first === "-h" || first === "help") {
@@ -44,28 +45,31 @@ export async function runCli(argv: string[]): Promise<Outcome> {
     await (await load())(args);
     return name === "serve" ? { running: true } : { exit: 0 };
   } catch (e) {
-    return { exit: report(e, name) };
+    const failure = describe(e, name);
+    // With --json a script gets the failure as JSON too (on stderr, like the line it replaces).
+    // Messages can quote what was typed or stored (an argument, an email): shown, never acted on by the terminal
+    // (JSON.stringify escapes control characters itself).
+    console.error(argv.includes("--json") ? JSON.stringify({ success: false, error: failure.message, code: failure.code }) : printable(failure.line));
+    if (process.env.ARGUS_LOG_LEVEL === "debug" && failure.code === "ERROR" && e instanceof Error) console.error(e.stack);
+    return { exit: failure.exit };
   }
 }
 
-function report(e: unknown, command: string): number {
+type Failure = { exit: number; code: string; message: string; line: string };
+
+/** One failure as its exit status, a machine code, and the one line a person reads. */
+function describe(e: unknown, command: string): Failure {
   if (e instanceof UsageError) {
     const hint = Object.hasOwn(commands, command) ? `argus ${command} --help` : "argus --help";
-    console.error(printable(`argus: ${e.message} (see '${hint}')`));
-    return 2;
+    return { exit: 2, code: "USAGE", message: e.message, line: `argus: ${e.message} (see '${hint}')` };
   }
-  if (e instanceof ConfigError) {
-    console.error(printable(e.message));
-    return 1;
-  }
+  if (e instanceof ConfigError) return { exit: 1, code: "CONFIG", message: e.message, line: e.message };
   if (e instanceof AppError) {
     const field = (e.details as { field: string; message: string }[] | undefined)?.[0];
-    console.error(printable(`argus: ${e.message}${field ? ` (${field.field} ${field.message})` : ""}`));
-    return 1;
+    const message = `${e.message}${field ? ` (${field.field} ${field.message})` : ""}`;
+    return { exit: 1, code: e.code, message, line: `argus: ${message}` };
   }
+  const message = e instanceof Error ? e.message : String(e);
   // Anything else is still one line; ARGUS_LOG_LEVEL=debug shows where it came from.
-  // Messages can quote what was typed or stored (an argument, an email): shown, never acted on by the terminal.
-  console.error(printable(`argus: ${e instanceof Error ? e.message : String(e)}`));
-  if (process.env.ARGUS_LOG_LEVEL === "debug" && e instanceof Error) console.error(e.stack);
-  return 1;
+  return { exit: 1, code: e instanceof InvalidInput ? "INVALID_INPUT" : "ERROR", message, line: `argus: ${message}` };
 }

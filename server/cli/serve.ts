@@ -2,8 +2,10 @@ import { bootCore } from "../boot.ts";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { serve } from "../serve.ts";
+import type { Core } from "../core/index.ts";
 import { exitWithPrimary, isWorkerChild, runWorkers } from "../workers.ts";
 import { parse, wholeNumber } from "./args.ts";
+import { selfCommand } from "./self.ts";
 
 /** `argus serve`: flags override the environment, then the one config path validates both alike. */
 export async function serveCommand(args: string[]) {
@@ -17,4 +19,12 @@ export async function serveCommand(args: string[]) {
   const core = await bootCore(config);
   const server = serve(core, config, { reusePort: isWorkerChild() });
   if (isWorkerChild()) exitWithPrimary(server.shutdown);
+  else await pointToFirstAdmin(core);
+}
+
+/** While nobody can administer the server, the log says the exact command that makes the first admin. */
+async function pointToFirstAdmin(core: Core) {
+  const admins = await core.users.adminList({ role: "admin", isActive: true, limit: 1 });
+  if (admins.items.length > 0) return;
+  core.deps.logger.warn("no admin yet", { command: `${selfCommand()} users create --email you@example.com --admin` });
 }

@@ -73,6 +73,25 @@ export const batchResultSchema = z.object({
   articles: z.array(articleSchema),
 });
 
-export type Article = z.infer<typeof articleSchema>;
+/**
+ * An article as both doors send it. Spelled out rather than `z.infer`red because it reaches the published client's
+ * types, which must not need zod; `ArticleMatchesSchema` fails the type-check the moment the two drift apart.
+ */
+export type Article = {
+  id: string;
+  title: string;
+  url: string;
+  summary: string | null;
+  content: string | null;
+  source: string;
+  author: string | null;
+  tags: string[];
+  publishedAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+};
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type ArticleMatchesSchema = Holds<Same<Article, z.infer<typeof articleSchema>>>;
 export type ArticleInput = z.output<typeof articleInput>;
 export type ArticleListQuery = z.output<typeof articleListQuery>;

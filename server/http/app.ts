@@ -6,11 +6,13 @@ import type { Core } from "../core/index.ts";
 import { AppError, issueDetails } from "../errors.ts";
 import { mountTrpc } from "../trpc/mount.ts";
 import { createClientIp } from "./clientip.ts";
+import { contentSecurityPolicy } from "./csp.ts";
 import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
 import { fail } from "./envelope.ts";
 import { notFoundOrMethod, onError } from "./errors.ts";
 import { sameOriginMutations } from "./csrf.ts";
+import { landingRoutes } from "./landing.ts";
 import { authenticate, requireJson } from "./middleware.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { articleRoutes } from "./routes/articles.ts";
@@ -31,6 +33,7 @@ export function createApp(core: Core) {
     },
   });
 
+  app.use("*", contentSecurityPolicy());
   const clientIp = createClientIp(config.trustProxy, logger);
   app.use("*", requestId());
   app.use("*", secureHeaders());
@@ -58,6 +61,7 @@ export function createApp(core: Core) {
   app.route("/api/v1", articleRoutes);
   mountTrpc(app, core);
   mountDocs(app);
+  app.route("/", landingRoutes);
 
   app.notFound(notFoundOrMethod(app));
   app.onError(onError(logger));

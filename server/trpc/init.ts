@@ -23,7 +23,14 @@ const trpcCode = {
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
 } as const;
 
-const t = initTRPC.context<Context>().create({
+/**
+ * The context type the router is built with, and so what `AppRouter` says about it: opaque on purpose. The
+ * published client carries AppRouter's type, and the real Context holds the whole Core (db, drizzle, Bun); every
+ * procedure starts with `mapErrors`, which hands the real type on.
+ */
+export type RouterContext = object;
+
+const t = initTRPC.context<RouterContext>().create({
   transformer,
   isDev: false,
   errorFormatter({ shape, error }) {
@@ -48,8 +55,8 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 
 /** Core's AppError becomes the tRPC error with the matching code (and so the matching HTTP status). */
-const mapErrors = t.middleware(async ({ next }) => {
-  const result = await next();
+const mapErrors = t.middleware(async ({ ctx, next }) => {
+  const result = await next({ ctx: ctx as Context });
   if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
     throw new TRPCError({ code: trpcCode[cause.code], message: cause.message, cause });

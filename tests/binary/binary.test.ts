@@ -60,7 +60,7 @@ describe("the compiled binary", () => {
     expect(readdirSync(runDir)).toEqual(["argus"]);
     const version = await bin(["--version"]);
     expect(version).toMatchObject({ code: 0, stderr: "" });
-    expect(version.stdout).toMatch(/^argus \d+\.\d+\.\d+\n$/);
+    expect(version.stdout).toMatch(/^argus \d+\.\d+\.\d+ \(commit [0-9a-f]{12}\)\n$/);
     const data = dataDir();
     const migrate = await bin(["migrate", "--json"], { dataDir: data });
     expect(migrate.code).toBe(0);
@@ -102,6 +102,19 @@ describe("the compiled binary", () => {
       const status = await (await fetch(`${server.url}/api/auth/status`)).json();
       // The first-run command names the binary itself, so it can be pasted as it is.
       expect((status as any).data.setupCommand).toEndWith(`${binary} users create --email you@example.com --admin`);
+    } finally {
+      await stop(server);
+    }
+  });
+
+  test("serves the reference UI embedded in it, byte for byte the pinned bundle", async () => {
+    const server = await serve(dataDir());
+    try {
+      const docs = await fetch(`${server.url}/api/docs`);
+      expect(docs.headers.get("content-security-policy")).toContain("script-src 'self'");
+      const bundle = new Uint8Array(await (await fetch(`${server.url}/api/docs/scalar.js`)).arrayBuffer());
+      const pinned = readFileSync(join(repo, "node_modules/@scalar/api-reference/dist/browser/standalone.js"));
+      expect(Buffer.compare(bundle, pinned)).toBe(0);
     } finally {
       await stop(server);
     }

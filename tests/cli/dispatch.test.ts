@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import pkg from "../../package.json" with { type: "json" };
-import { argus, dataDirFixture } from "./run.ts";
+import { argus, dataDirFixture, repo } from "./run.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
@@ -8,9 +8,10 @@ const data = dataDirFixture();
 afterAll(data.remove);
 
 describe("argus: dispatch, help and usage errors", () => {
-  test("--version prints the package.json version", async () => {
+  test("--version prints the package.json version and the commit", async () => {
     const r = await argus(["--version"]);
-    expect(r).toMatchObject({ code: 0, stdout: `argus ${pkg.version}\n`, stderr: "" });
+    const head = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: repo }).stdout.toString().trim();
+    expect(r).toMatchObject({ code: 0, stdout: `argus ${pkg.version} (commit ${head})\n`, stderr: "" });
   });
 
   test("--help lists every command; <command> --help shows that command's usage", async () => {
@@ -58,9 +59,35 @@ describe("argus: dispatch, help and usage errors", () => {
     expect(serve.stderr).toStartWith("Invalid configuration: ARGUS_JWT_SECRET");
   });
 
-  test("serve --port must be a number (exit 1), like PORT", async () => {
+  test("serve --port must be a number: a bad flag value is a usage error, exit 2", async () => {
     const r = await argus(["serve", "--port", "eighty"], { dataDir: data.dir });
-    expect(r).toMatchObject({ code: 1, stderr: "argus: --port must be a whole number, got 'eighty'\n" });
+    expect(r).toMatchObject({ code: 2, stderr: "argus: --port must be a whole number, got 'eighty' (see 'argus serve --help')\n" });
+  });
+
+  test("an unknown command or subcommand names the nearest one", async () => {
+    const cases = [
+      [["serv"], "argus: unknown command 'serv' (did you mean 'serve'?) (see 'argus --help')"],
+      [["user", "list"], "argus: unknown command 'user' (did you mean 'users'?) (see 'argus --help')"],
+      [["users", "lst"], "argus: unknown users subcommand 'lst' (did you mean 'list'?) (see 'argus users --help')"],
+      [["key", "create"], "argus: unknown command 'key' (did you mean 'keys'?) (see 'argus --help')"],
+    ] as const;
+    for (const [args, line] of cases) {
+      const r = await argus([...args], { dataDir: data.dir });
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr: line + "\n" });
+    }
+  });
+
+  test("with --json a failure is one JSON object on stderr, with the same exit status", async () => {
+    const usage = await argus(["serve", "--port", "eighty", "--json"], { dataDir: data.dir });
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stderr)).toEqual({ success: false, error: "--port must be a whole number, got 'eighty'", code: "USAGE" });
+    const missing = await argus(["users", "set-role", "ghost@example.com", "admin", "--json"], { dataDir: data.dir });
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stderr)).toMatchObject({ success: false, error: "no user with email ghost@example.com" });
+    const config = await argus(["config", "check", "--json"], { dataDir: data.dir, env: { PORT: "abc" } });
+    expect(config.code).toBe(1);
+    expect(JSON.parse(config.stderr)).toMatchObject({ success: false, code: "CONFIG" });
+    expect(JSON.parse(config.stderr).error).toStartWith("Invalid configuration: PORT");
   });
 });
 

@@ -54,16 +54,17 @@ describe("argus keys", () => {
 
   test("create enforces the API's rules: known owner, admin-only write scope, future expiry, real scopes", async () => {
     const cases = [
-      [["--email", "ghost@example.com", "--name", "x"], "argus: no user with email ghost@example.com"],
-      [["--email", "user@example.com", "--name", "x", "--scopes", "articles:write"], "argus: Only an admin can create a key with the articles:write scope"],
-      [["--email", "user@example.com", "--name", "x", "--expires", "2001-01-01T00:00:00Z"], "argus: Validation failed (expiresAt must be in the future)"],
-      [["--email", "user@example.com", "--name", "x", "--expires", "next week"], "argus: --expires must be an ISO 8601 date, got 'next week'"],
-      [["--email", "user@example.com", "--name", "x", "--scopes", "articles:delete"], "argus: invalid --scopes:"],
-      [["--email", "user@example.com", "--name", ""], "argus: invalid --name: must be 1 to 100 characters"],
+      // A rule of the API refuses (exit 1); a flag's value that cannot be used is a usage error (exit 2).
+      [["--email", "ghost@example.com", "--name", "x"], "argus: no user with email ghost@example.com", 1],
+      [["--email", "user@example.com", "--name", "x", "--scopes", "articles:write"], "argus: Only an admin can create a key with the articles:write scope", 1],
+      [["--email", "user@example.com", "--name", "x", "--expires", "2001-01-01T00:00:00Z"], "argus: Validation failed (expiresAt must be in the future)", 1],
+      [["--email", "user@example.com", "--name", "x", "--expires", "next week"], "argus: --expires must be an ISO 8601 date, got 'next week'", 2],
+      [["--email", "user@example.com", "--name", "x", "--scopes", "articles:delete"], "argus: invalid --scopes:", 2],
+      [["--email", "user@example.com", "--name", ""], "argus: invalid --name: must be 1 to 100 characters", 2],
     ] as const;
-    for (const [args, message] of cases) {
+    for (const [args, message, code] of cases) {
       const r = await argus(["keys", "create", ...args], { dataDir: data.dir });
-      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 1, stdout: "" });
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code, stdout: "" });
       expect(r.stderr).toStartWith(message);
     }
   });

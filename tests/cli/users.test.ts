@@ -29,14 +29,14 @@ describe("argus users", () => {
     }
   });
 
-  test("create refuses a taken email, a short password, and a bad email (exit 1, one line)", async () => {
+  test("create refuses a taken email and a short password (exit 1), and a bad --email (exit 2), in one line", async () => {
     await createUser(data.dir, "ada@example.com", { admin: true });
     const taken = await argus(["users", "create", "--email", "ada@example.com", "--password-stdin"], { dataDir: data.dir, stdin: password });
     expect(taken).toMatchObject({ code: 1, stdout: "", stderr: "argus: Email is already registered\n" });
     const short = await argus(["users", "create", "--email", "bo@example.com", "--password-stdin"], { dataDir: data.dir, stdin: "short\n" });
     expect(short).toMatchObject({ code: 1, stdout: "", stderr: "argus: invalid password: must be at least 8 characters\n" });
     const bad = await argus(["users", "create", "--email", "not-an-email", "--password-stdin"], { dataDir: data.dir, stdin: password });
-    expect(bad).toMatchObject({ code: 1, stdout: "", stderr: "argus: invalid --email: must be a valid email address\n" });
+    expect(bad).toMatchObject({ code: 2, stdout: "", stderr: "argus: invalid --email: must be a valid email address (see 'argus users --help')\n" });
     const listed = JSON.parse((await argus(["users", "list", "--json"], { dataDir: data.dir })).stdout) as { email: string }[];
     expect(listed.map((u) => u.email)).toEqual(["ada@example.com"]);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { TRPCClientError } from "@trpc/client";
-import { ArgusError, createArgusClient, toArgusError, type ArgusClient } from "../../client/index.ts";
+import { ArgusError, createArgusClient, toArgusError, type ArgusClient } from "../../packages/client/src/index.ts";
 import { countingFetch, recordingSleep, startArgus } from "./server.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only

@@ -27,7 +27,7 @@ console.log(JSON.stringify({ node: process.version, me, createdAtIsDate: me.crea
 beforeAll(async () => {
   argus = await startArgus();
   await argus.core.users.create({ email: "node@example.com", password: "correct horse battery", name: "Node" });
-  const build = await Bun.build({ entrypoints: [join(import.meta.dir, "../../client/index.ts")], target: "node", format: "esm", outdir });
+  const build = await Bun.build({ entrypoints: [join(import.meta.dir, "../../packages/client/src/index.ts")], target: "node", format: "esm", outdir });
   if (!build.success) throw new AggregateError(build.logs, "client bundle failed");
   writeFileSync(join(outdir, "script.mjs"), script);
 });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { createArgusClient, type ArgusError } from "../../client/index.ts";
+import { createArgusClient, type ArgusError } from "../../packages/client/src/index.ts";
 import { countingFetch, recordingSleep } from "./server.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only

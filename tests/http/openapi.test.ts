@@ -55,3 +55,51 @@ describe("GET /api/openapi.json", () => {
     expect(await res.text()).toContain("/api/openapi.json");
   });
 });
+
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, item]: [string, any]) => Object.entries(item).map(([method, op]: [string, any]) => ({ path, method, op })));
+
+describe("GET /api/openapi.json is fit for code generators", () => {
+  test("every operation has an operationId, unique across the document", () => {
+    const ids = operations().map(({ op }) => op.operationId);
+    expect(ids.every((id) => typeof id === "string" && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths["/api/v1/articles/{id}"].get.operationId).toBe("getArticlesById");
+    expect(doc.paths["/api/auth/login"].post.operationId).toBe("postAuthLogin");
+  });
+
+  test("servers names the origin the document was fetched from; info carries the license", () => {
+    expect(doc.servers).toEqual([{ url: "http://localhost", description: "This server" }]);
+    expect(doc.info.license).toEqual({ name: "MIT", identifier: "MIT" });
+  });
+
+  test("public routes say security: [], the rest name their schemes", () => {
+    const open = operations().filter(({ op }) => op.security.length === 0).map(({ method, path }) => `${method} ${path}`);
+    expect(open.sort()).toEqual(["get /api/health", "post /api/auth/login", "post /api/auth/register"]);
+    for (const { op } of operations()) expect(Array.isArray(op.security)).toBe(true);
+  });
+
+  test("routes that take API keys declare the rate-limit headers; every 429 declares Retry-After", () => {
+    const keyed = operations().filter(({ op }) => op.security.some((s: object) => "apiKey" in s));
+    expect(keyed.map(({ method, path }) => `${method} ${path}`)).toContain("get /api/v1/articles/latest");
+    expect(keyed.map(({ method, path }) => `${method} ${path}`)).toContain("get /api/auth/me");
+    for (const { op } of keyed) {
+      for (const response of Object.values(op.responses) as any[]) {
+        expect(Object.keys(response.headers).sort()).toEqual(
+          expect.arrayContaining(["RateLimit", "RateLimit-Policy", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]),
+        );
+      }
+    }
+    for (const { op } of operations()) {
+      if (op.responses["429"]) expect(op.responses["429"].headers["Retry-After"]).toEqual({ $ref: "#/components/headers/Retry-After" });
+    }
+    expect(doc.components.headers["Retry-After"].schema).toEqual({ type: "integer" });
+  });
+
+  test("the headers it declares are the ones a keyed route sends", async () => {
+    const { key } = await h.createKey((await h.signUp()).token);
+    const res = await h.request("/api/v1/articles/latest", { apiKey: key });
+    expect(res.status).toBe(200);
+    for (const name of Object.keys(doc.components.headers).filter((n) => n !== "Retry-After")) expect(res.headers.has(name)).toBe(true);
+  });
+});

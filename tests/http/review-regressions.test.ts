@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { createArgusClient } from "../../client/index.ts";
+import { createArgusClient } from "../../packages/client/src/index.ts";
 import { encodeCursor } from "../../server/core/cursor.ts";
 import { generateKey } from "../../server/core/keyformat.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";

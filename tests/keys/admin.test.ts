@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import { apiKeys } from "../../db/schema.ts";
-import { createArgusClient } from "../../client/index.ts";
+import { createArgusClient } from "../../packages/client/src/index.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
-import { createArgusClient } from "../../client/index.ts";
+import { createArgusClient } from "../../packages/client/src/index.ts";
 import { apiKeys } from "../../db/schema.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
 import { codeOf } from "../support/trpc.ts";

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { createArgusClient } from "../../client/index.ts";
+import { createArgusClient } from "../../packages/client/src/index.ts";
 import type { Config } from "../../server/config.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
 import { describeRedis, skipRedis, startRedis, type RedisServer } from "../support/redis.ts";

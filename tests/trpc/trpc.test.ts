@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { createArgusClient } from "../../client/index.ts";
+import { createArgusClient } from "../../packages/client/src/index.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
 import { codeOf } from "../support/trpc.ts";
 

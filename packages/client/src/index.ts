@@ -1,6 +1,6 @@
 import { createTRPCClientProxy, httpBatchLink, TRPCUntypedClient, type TRPCLink } from "@trpc/client";
 import superjson from "superjson";
-import type { AppRouter } from "../server/trpc/router.ts";
+import type { AppRouter } from "./router.ts";
 import { toArgusError } from "./errors.ts";
 import { rateLimitRetryLink, type RetryOptions } from "./retry-link.ts";
 

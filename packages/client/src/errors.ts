@@ -1,10 +1,10 @@
 import { TRPCClientError } from "@trpc/client";
-import type { AppRouter } from "../server/trpc/router.ts";
+import type { AppRouter } from "./router.ts";
 
 /** The tRPC error codes the Argus server sends, plus what a failure without a server answer is. */
 export type ArgusErrorCode =
   | "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_SUPPORTED" | "CONFLICT"
-  | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR"
+  | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "SERVICE_UNAVAILABLE" | "INTERNAL_SERVER_ERROR"
   /** The caller aborted the call (its AbortSignal fired). */
   | "CLIENT_CLOSED_REQUEST"
   /** No tRPC answer at all: the server was unreachable, or something not tRPC answered. */
