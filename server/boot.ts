@@ -6,6 +6,9 @@ import { createMemoryStore } from "./core/ratelimit/memory.ts";
 import type { RateLimitStore } from "./core/ratelimit/store.ts";
 import { resolveJwtSecret } from "./core/secret.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics } from "./observability/metrics.ts";
+import { timeWrites } from "./observability/sqlite-writes.ts";
+import { isWorkerChild } from "./workers.ts";
 
 export type BootOptions = {
   clock?: Clock;
@@ -20,9 +23,14 @@ export async function bootCore(config: Config, opts: BootOptions = {}): Promise<
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = openDatabase(config.dataDir, opts.migrationsFolder);
-  const limiter = opts.limiter ?? (await createLimiter(config, clock, logger));
+  const store = opts.limiter ?? (await createLimiter(config, clock, logger));
+  // One registry per core. Writes are timed from here on (migrations, above, are not).
+  // Under ARGUS_WORKERS each process counts alone and a scrape reaches one of them: `pid` tells them apart.
+  const metrics = config.metrics ? createMetrics(isWorkerChild() ? { pid: String(process.pid) } : {}) : undefined;
+  if (metrics) timeWrites(db.$client, metrics.sqliteWrite);
+  const limiter = metrics ? metrics.watchLimiter(store) : store;
   const core = createCore({
-    db, clock, config, logger, limiter,
+    db, clock, config, logger, limiter, metrics,
     jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret),
     passwordCost: opts.passwordCost,
   });

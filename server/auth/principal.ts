@@ -10,6 +10,8 @@ export type Principal = {
   user: User;
   via: "jwt" | "apiKey";
   keyId?: string;
+  /** The key's first 8 characters (`argus_ab`), safe to log. */
+  keyPrefix?: string;
   scopes?: Scope[];
   rateLimit?: number | null;
 };
@@ -30,7 +32,7 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
   try {
     const key = core.keys.authenticate(creds.apiKey.trim());
     const { user } = key;
-    return { userId: user.id, role: user.role, user, via: "apiKey", keyId: key.keyId, scopes: key.scopes, rateLimit: key.rateLimit };
+    return { userId: user.id, role: user.role, user, via: "apiKey", keyId: key.keyId, keyPrefix: key.keyPrefix, scopes: key.scopes, rateLimit: key.rateLimit };
   } catch (e) {
     // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).
     if (e instanceof AppError && e.code === "UNAUTHORIZED") {

@@ -92,7 +92,10 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
       const attempt = await takeAttempt(limiter, throttles, "Too many failed login attempts, try again later");
       const row = byEmail.get({ email: input.email });
       const ok = await Bun.password.verify(input.password, row?.passwordHash ?? (await dummyHash));
-      if (!row || !ok) throw unauthorized(INVALID_LOGIN);
+      if (!row || !ok) {
+        deps.metrics?.loginFailed();
+        throw unauthorized(INVALID_LOGIN);
+      }
       await attempt.succeeded();
       if (!row.isActive) throw forbidden("Account is deactivated");
       return session(row);
