@@ -1,11 +1,11 @@
 // Seeds N articles (default 100,000) straight into <dataDir>/argus.db for the articles benchmark:
 //   bun bench/seed-articles.ts <dataDir> [count]
 // One transaction of prepared inserts into `articles` and `article_tags`; the FTS triggers fill the index.
-// Prints one JSON line: the cursor after row 90,000 (built with encodeCursor from the row's publishedAt/id),
+// Prints one JSON line: the cursor after row 90,000 (built from that row's feed key),
 // the id the page after it must start with, and a common word for full-text search with its match count.
 // Its own process, so SQLite is certainly closed (every statement finalized) before the server opens the file.
 import { openDatabase } from "../db/client.ts";
-import { encodeCursor } from "../server/core/cursor.ts";
+import { assignFeedKeys, encodeFeedCursor } from "../server/core/feedkey.ts";
 import { prng } from "../server/core/demo.ts";
 
 export type Seeded = {
@@ -47,29 +47,31 @@ export function seedArticles(dataDir: string, count = 100_000): Seeded {
   const sqlite = db.$client;
   sqlite.exec("PRAGMA cache_size = -262144"); // 256 MiB: the random-UUID indexes stay in memory until commit
   const insertArticle = sqlite.prepare(
-    `INSERT INTO articles (id, title, url, summary, content, source, author, tags, published_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO articles (seq, id, title, url, summary, content, source, author, tags, published_at, created_at, updated_at)
+     VALUES (cast(? AS integer), ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertTag = sqlite.prepare(`INSERT INTO article_tags (article_id, tag) VALUES (?, ?)`);
+  const insertTag = sqlite.prepare(`INSERT INTO article_tags (article_seq, tag) VALUES (cast(? AS integer), ?)`);
   const rand = prng(20261128);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
   const skewed = () => WORDS[Math.floor(rand() * rand() * WORDS.length)]!;
   let ftsMatches = 0;
   const newest = Date.UTC(2026, 10, 28, 12, 0, 0);
-  const keys: { at: number; id: string }[] = new Array(count);
+  // Two articles per timestamp, so the id tie-break is exercised too.
+  const rows = Array.from({ length: count }, (_, i) => ({ ms: newest - Math.floor(i / 2) * 37_000, id: crypto.randomUUID() }));
+  const feedKeys = assignFeedKeys(rows).map(String);
+  const keys: { at: number; id: string; key: string }[] = new Array(count);
   sqlite.transaction(() => {
     for (let i = 0; i < count; i++) {
-      const id = crypto.randomUUID();
-      // Two articles per timestamp, so the keyset's id tie-break is exercised too.
-      const at = newest - Math.floor(i / 2) * 37_000;
+      const { id, ms: at } = rows[i]!;
+      const key = feedKeys[i]!;
       const title = `${pick(SUBJECTS)} ${pick(VERBS)} ${pick(OBJECTS)}`;
       const words = Array.from({ length: 14 + Math.floor(rand() * 12) }, skewed);
       if (words.includes(FTS_WORD) || title.toLowerCase().includes(FTS_WORD)) ftsMatches++;
       const tags = [...new Set([pick(TAGS), pick(TAGS)])].slice(0, 1 + Math.floor(rand() * 2));
-      insertArticle.run(id, title, `https://example.com/a/${i}`, words.join(" "), pick(SOURCES), `Author ${i % 500}`,
+      insertArticle.run(key, id, title, `https://example.com/a/${i}`, words.join(" "), pick(SOURCES), `Author ${i % 500}`,
         JSON.stringify(tags), at, at, at);
-      for (const t of tags) insertTag.run(id, t);
-      keys[i] = { at, id };
+      for (const t of tags) insertTag.run(key, t);
+      keys[i] = { at, id, key };
     }
   })();
   // No ANALYZE / PRAGMA optimize: the server never runs one, so the planner sees what it sees in production.
@@ -79,12 +81,12 @@ export function seedArticles(dataDir: string, count = 100_000): Seeded {
   sqlite.close();
   // Newest first, ties by id descending (SQLite compares text bytewise, as < does on these ASCII ids).
   keys.sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  const row = keys[89_999]!; // the 90,000th row: the deep page starts right after it
+  const row = keys[Math.min(89_999, count - 1)]!; // the 90,000th row: the deep page starts right after it
   return {
     count,
-    cursorAfter90k: encodeCursor(row.at, row.id),
-    expectedNextId: keys[90_000]!.id,
-    cursorAfter20: encodeCursor(keys[19]!.at, keys[19]!.id),
+    cursorAfter90k: encodeFeedCursor(row.key),
+    expectedNextId: keys[90_000]?.id ?? "",
+    cursorAfter20: encodeFeedCursor(keys[19]!.key),
     ftsWord: FTS_WORD,
     ftsMatches,
     seconds: (performance.now() - started) / 1000,

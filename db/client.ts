@@ -14,18 +14,26 @@ export const isCompiled = import.meta.path.startsWith("/$bunfs/");
 // virtual root, so drizzle's own migrator reads the very files (and hashes) it reads from the source tree.
 export const migrationsFolder = isCompiled ? "/$bunfs/root/db/migrations" : join(import.meta.dir, "migrations");
 
+export const databaseFile = (dataDir: string) => join(dataDir, "argus.db");
+
+/** One more connection to an existing database (a writer or reader thread's), with the same settings. */
+export function openConnection(file: string, opts: { create?: boolean } = {}): Db {
+  const sqlite = new Database(file, { create: opts.create ?? false, strict: true });
+  sqlite.exec("PRAGMA journal_mode = WAL");
+  sqlite.exec("PRAGMA synchronous = NORMAL");
+  sqlite.exec("PRAGMA foreign_keys = ON");
+  // Waiting for another process's write lock happens on the writer thread, never on the one serving requests.
+  sqlite.exec("PRAGMA busy_timeout = 5000");
+  return drizzle(sqlite, { schema }) as Db;
+}
+
 /** Opens (creating if needed) `argus.db` in the data directory, in WAL mode, with migrations applied. */
 export function openDatabase(dataDir: string, folder = migrationsFolder): Db {
   // Password hashes and key digests live here: the directory we create and the database are the owner's alone.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = join(dataDir, "argus.db");
-  const sqlite = new Database(file, { create: true, strict: true });
+  const file = databaseFile(dataDir);
+  const db = openConnection(file, { create: true });
   chmodSync(file, 0o600);
-  sqlite.exec("PRAGMA journal_mode = WAL");
-  sqlite.exec("PRAGMA synchronous = NORMAL");
-  sqlite.exec("PRAGMA foreign_keys = ON");
-  sqlite.exec("PRAGMA busy_timeout = 5000");
-  const db = drizzle(sqlite, { schema }) as Db;
   migrate(db, { migrationsFolder: folder });
   return db;
 }

@@ -11,6 +11,8 @@ export const users = sqliteTable("users", {
   passwordHash: text("password_hash").notNull(),
   role: text("role", { enum: ["user", "admin"] }).notNull().default("user"),
   isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+  /** This user's ceiling over all their keys, per minute; null = ARGUS_USER_RATE_LIMIT_PER_MINUTE. */
+  rateLimit: integer("rate_limit"),
   tokenVersion: integer("token_version").notNull().default(0),
   createdAt: timestamp("created_at").notNull().default(now),
   updatedAt: timestamp("updated_at").notNull().default(now),
@@ -39,7 +41,8 @@ export const apiKeys = sqliteTable(
 export const articles = sqliteTable(
   "articles",
   {
-    // Integer rowid alias: the FTS index keys on it, and unlike an implicit rowid it survives VACUUM.
+    // The feed-order key (server/core/feedkey.ts): publishedAt in ms × 2^20 + a slot that sorts like id. An integer
+    // rowid alias, so the table and the FTS index (keyed on it) both walk newest-first with ORDER BY seq DESC.
     seq: integer("seq").primaryKey(),
     id: text("id").notNull().unique(),
     title: text("title").notNull(),
@@ -54,18 +57,20 @@ export const articles = sqliteTable(
     updatedAt: timestamp("updated_at").notNull().default(now),
   },
   (t) => [
+    // Places a new article among those of the same millisecond (its neighbours by id) and finds since/until.
     index("articles_published_idx").on(t.publishedAt, t.id),
-    index("articles_source_published_idx").on(t.source, t.publishedAt, t.id),
+    index("articles_source_seq_idx").on(t.source, t.seq),
   ],
 );
 
 export const articleTags = sqliteTable(
   "article_tags",
   {
-    articleId: text("article_id").notNull().references(() => articles.id, { onDelete: "cascade" }),
+    // Follows the article's seq when it moves (a new publishedAt), so a tag's rows walk in feed order too.
+    articleSeq: integer("article_seq").notNull().references(() => articles.seq, { onDelete: "cascade", onUpdate: "cascade" }),
     tag: text("tag").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tag, t.articleId] }), index("article_tags_article_idx").on(t.articleId)],
+  (t) => [primaryKey({ columns: [t.tag, t.articleSeq] }), index("article_tags_article_idx").on(t.articleSeq)],
 );
 
 export type UserRow = typeof users.$inferSelect;

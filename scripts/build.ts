@@ -10,9 +10,12 @@ const { values } = parseArgs({ options: { outfile: { type: "string", default: jo
 // picked up by the glob; nothing is generated or committed.
 const migrations = [...new Bun.Glob("db/migrations/*.sql").scanSync(root), "db/migrations/meta/_journal.json"];
 
+// Database threads are Workers started from their own module; the binary must carry it as an entrypoint.
+const workers = ["server/db-thread/worker.ts"];
+
 const started = performance.now();
 const result = await Bun.build({
-  entrypoints: [join(root, "server/main.ts"), ...migrations.map((m) => join(root, m))],
+  entrypoints: [join(root, "server/main.ts"), ...workers.map((w) => join(root, w)), ...migrations.map((m) => join(root, m))],
   root,
   // "file" embeds them byte for byte; source that imports JSON says `with { type: "json" }`, which wins over this.
   loader: { ".sql": "file", ".json": "file" },

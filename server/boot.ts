@@ -1,13 +1,14 @@
-import { openDatabase } from "../db/client.ts";
+import { databaseFile, openDatabase } from "../db/client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { createCore, type Core } from "./core/index.ts";
+import { createInlineWork, createThreadedWork } from "./db-thread/work.ts";
 import { createMemoryStore } from "./core/ratelimit/memory.ts";
 import type { RateLimitStore } from "./core/ratelimit/store.ts";
 import { resolveJwtSecret } from "./core/secret.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./observability/metrics.ts";
-import { timeWrites } from "./observability/sqlite-writes.ts";
+import { watchLimiter, watchWork } from "./observability/watch.ts";
 import { isWorkerChild } from "./workers.ts";
 
 export type BootOptions = {
@@ -16,7 +17,12 @@ export type BootOptions = {
   limiter?: RateLimitStore;
   passwordCost?: { memoryCost: number; timeCost: number };
   migrationsFolder?: string;
+  /** false: run database jobs on this thread's own connection (the CLI, which may block). Default true. */
+  threads?: boolean;
 };
+
+/** Reader threads for long reads (searches); the writer thread is always one. */
+const READ_THREADS = 1;
 
 /** Opens the database, resolves the secret, picks the limiter store and builds the core. */
 export async function bootCore(config: Config, opts: BootOptions = {}): Promise<Core> {
@@ -24,13 +30,16 @@ export async function bootCore(config: Config, opts: BootOptions = {}): Promise<
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = openDatabase(config.dataDir, opts.migrationsFolder);
   const store = opts.limiter ?? (await createLimiter(config, clock, logger));
-  // One registry per core. Writes are timed from here on (migrations, above, are not).
-  // Under ARGUS_WORKERS each process counts alone and a scrape reaches one of them: `pid` tells them apart.
+  const threaded = opts.threads === false
+    ? createInlineWork(db)
+    : createThreadedWork({ file: databaseFile(config.dataDir), readers: READ_THREADS, logger });
+  // One registry per core. Under ARGUS_WORKERS each process counts alone and a scrape reaches one of them:
+  // `pid` tells them apart.
   const metrics = config.metrics ? createMetrics(isWorkerChild() ? { pid: String(process.pid) } : {}) : undefined;
-  if (metrics) timeWrites(db.$client, metrics.sqliteWrite);
-  const limiter = metrics ? metrics.watchLimiter(store) : store;
+  const limiter = metrics ? watchLimiter(store, metrics) : store;
+  const work = metrics ? watchWork(threaded, metrics) : threaded;
   const core = createCore({
-    db, clock, config, logger, limiter, metrics,
+    db, work, clock, config, logger, limiter, metrics,
     jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret),
     passwordCost: opts.passwordCost,
   });

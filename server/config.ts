@@ -15,6 +15,7 @@ const envSchema = z.object({
   ARGUS_ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   ARGUS_ALLOW_REGISTRATION: bool.default(true),
   ARGUS_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(100),
+  ARGUS_MAX_KEYS_PER_USER: int(1, 100_000).default(100),
   ARGUS_TRUST_PROXY: bool.default(false),
   ARGUS_REDIS_URL: z.url().optional(),
   ARGUS_WORKERS: int(1, 64).default(1),
@@ -33,6 +34,8 @@ export type Config = {
   adminPassword?: string;
   allowRegistration: boolean;
   rateLimitPerMinute: number;
+  /** Unrevoked keys one account may hold. */
+  maxKeysPerUser: number;
   trustProxy: boolean;
   redisUrl?: string;
   workers: number;
@@ -70,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminPassword: e.ARGUS_ADMIN_PASSWORD,
     allowRegistration: e.ARGUS_ALLOW_REGISTRATION,
     rateLimitPerMinute: e.ARGUS_RATE_LIMIT_PER_MINUTE,
+    maxKeysPerUser: e.ARGUS_MAX_KEYS_PER_USER,
     trustProxy: e.ARGUS_TRUST_PROXY,
     redisUrl: e.ARGUS_REDIS_URL,
     workers: e.ARGUS_WORKERS,

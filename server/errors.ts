@@ -9,6 +9,7 @@ export const errorStatus = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;
@@ -35,6 +36,8 @@ export const forbidden = (message = "Forbidden") => new AppError("FORBIDDEN", me
 export const notFound = (message = "Not found") => new AppError("NOT_FOUND", message);
 export const conflict = (message: string) => new AppError("CONFLICT", message);
 export const badRequest = (message: string, details?: unknown) => new AppError("BAD_REQUEST", message, details);
+export const serviceUnavailable = (retryAfter: number, message = "The server is busy, try again shortly") =>
+  new AppError("SERVICE_UNAVAILABLE", message, undefined, retryAfter);
 export const tooManyRequests = (retryAfter: number, message = "Too many requests") =>
   new AppError("TOO_MANY_REQUESTS", message, undefined, retryAfter);
 

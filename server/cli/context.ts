@@ -16,6 +16,7 @@ export async function withCore<T>(fn: (core: Core) => T | Promise<T>): Promise<T
   const core = await bootCore(config, {
     logger: createLogger(level),
     limiter: createMemoryStore({ clock: systemClock }),
+    threads: false,
   });
   try {
     return await fn(core);

@@ -50,7 +50,17 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
   async list(args) {
     const { values } = parse(args, { email: { type: "string" } });
     const email = required(values.email, "email");
-    const keys: KeyRecord[] = await withCore((core) => core.keys.list(ownerByEmail(core, email).id));
+    const keys: KeyRecord[] = await withCore((core) => {
+      const owner = ownerByEmail(core, email);
+      const all: KeyRecord[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = core.keys.list(owner.id, { limit: 100, cursor });
+        all.push(...page.items);
+        cursor = page.meta.nextCursor;
+      } while (cursor);
+      return all;
+    });
     emit(values.json, keys, () =>
       table(
         ["ID", "NAME", "KEY", "SCOPES", "ACTIVE", "EXPIRES", "LAST USED", "CREATED"],

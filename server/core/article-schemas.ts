@@ -11,6 +11,9 @@ const text = (min: number, max: number) =>
   z.string().trim().min(min, { error: `must be ${min} to ${max} characters` }).max(max, { error: `must be ${min} to ${max} characters` });
 const optionalText = (max: number) => z.string().max(max, { error: `must be at most ${max} characters` }).nullish();
 
+export const Q_MAX_LENGTH = 200;
+export const Q_MAX_TERMS = 8;
+
 export const articleInput = z.object({
   title: text(1, 500),
   url: httpUrl,
@@ -24,7 +27,9 @@ export const articleInput = z.object({
     .nullish()
     // Trimmed above; a repeated tag would only be a duplicate article_tags row.
     .transform((tags) => [...new Set(tags ?? [])]),
-  publishedAt: isoDate,
+  // Feed keys hold publishedAt in 2^43 ms either side of 1970; 1900 is far inside that and older than any feed.
+  // The upper bound (24 h from now) needs the clock, so core checks it.
+  publishedAt: isoDate.refine((d) => d.getTime() >= Date.UTC(1900, 0, 1), { error: "must be 1900-01-01 or later" }),
 });
 
 export const articleBatchInput = z.object({
@@ -39,7 +44,14 @@ export const articleListQuery = pageInput.extend({
   // Stored values are trimmed, so filters are too; blank means no filter.
   source: z.string().trim().max(100).nullish(),
   tag: z.string().trim().max(50).nullish(),
-  q: z.string().max(500).nullish(),
+  // Bounded, so one search's cost is too: at most 200 characters and 8 words (repeats count once).
+  q: z
+    .string()
+    .max(Q_MAX_LENGTH, { error: `must be at most ${Q_MAX_LENGTH} characters` })
+    .refine((q) => new Set(q.split(/[\s\p{Cc}]+/u).filter((w) => /[\p{L}\p{N}]/u.test(w))).size <= Q_MAX_TERMS, {
+      error: `must have at most ${Q_MAX_TERMS} words`,
+    })
+    .nullish(),
 });
 
 export const articleSchema = z.object({

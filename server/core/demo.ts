@@ -76,7 +76,7 @@ export function demoArticles(now: number): ArticleInput[] {
 }
 
 /** Upserts the demo articles by url in one transaction: idempotent, a second run creates none. */
-export function seedDemoArticles(articles: Pick<Articles, "upsertMany">, clock: Clock) {
-  const { created, updated } = articles.upsertMany(demoArticles(clock.now()));
+export async function seedDemoArticles(articles: Pick<Articles, "upsertMany">, clock: Clock) {
+  const { created, updated } = await articles.upsertMany(demoArticles(clock.now()));
   return { total: created + updated, created, updated };
 }

@@ -1,13 +1,17 @@
 import type { Db } from "../../db/client.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
+import type { DbWork } from "../db-thread/work.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { RateLimitStore } from "./ratelimit/store.ts";
 
 /** What every core service is built from. Tests build it with a temp db and a manual clock. */
 export type CoreDeps = {
+  /** This thread's connection: short reads only. */
   db: Db;
+  /** Writes (in order, on the writer thread) and long reads (on a reader thread). */
+  work: DbWork;
   clock: Clock;
   config: Config;
   logger: Logger;

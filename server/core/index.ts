@@ -18,8 +18,10 @@ export function createCore(deps: CoreDeps) {
     keys,
     limits,
     articles: createArticles(deps),
+    /** Writes pending key uses, stops the database threads, closes the limiter and this thread's connection. */
     async close() {
-      keys.close();
+      await keys.close();
+      await deps.work.close();
       await deps.limiter.close();
       deps.db.$client.close();
     },

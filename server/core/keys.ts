@@ -1,25 +1,23 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys, users, type ApiKeyRow, type UserRow } from "../../db/schema.ts";
-import { badRequest, forbidden, notFound, unauthorized } from "../errors.ts";
+import { badRequest, forbidden, unauthorized } from "../errors.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import { createKeyCache } from "./keycache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
-import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, Scope, User } from "./schemas.ts";
+import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, keysQuery, Scope, User } from "./schemas.ts";
 import { toUser } from "./users.ts";
 import type { KeyOutcome } from "../observability/metrics.ts";
 
 export type AuthenticatedKey = { keyId: string; keyPrefix: string; user: User; scopes: Scope[]; rateLimit: number | null };
 
-const notFoundKey = () => notFound("API key not found");
-
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
 export function createKeys(deps: CoreDeps) {
-  const { db, clock } = deps;
+  const { db, work, clock, config } = deps;
   const cache = createKeyCache<{ key: ApiKeyRow; user: UserRow }>(db);
-  const lastUsed = createLastUsed(db, clock);
+  const lastUsed = createLastUsed(work, clock, deps.logger);
 
   const toRecord = (row: ApiKeyRow): KeyRecord => ({
     id: row.id,
@@ -40,7 +38,6 @@ export function createKeys(deps: CoreDeps) {
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
     .prepare();
-  const live = (id: string) => and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt));
 
   /** A refusal, counted by outcome. */
   const deny = (outcome: KeyOutcome, message: string) => {
@@ -48,14 +45,15 @@ export function createKeys(deps: CoreDeps) {
     return unauthorized(message);
   };
 
-  function changed<T>(result: T): T {
+  // A change this process made is visible to the cache at once (other processes' via data_version).
+  const changed = <T>(result: T): T => {
     cache.clear();
     return result;
-  }
+  };
 
   return {
     /** Mints a key; the plaintext is in this return value and nowhere else, ever. */
-    create(owner: { userId: string; role: string }, input: z.infer<typeof createKeyInput>) {
+    async create(owner: { userId: string; role: string }, input: z.infer<typeof createKeyInput>) {
       const scopes = [...new Set(input.scopes ?? ["articles:read"])] as Scope[];
       if (scopes.includes("articles:write") && owner.role !== "admin") {
         throw forbidden("Only an admin can create a key with the articles:write scope");
@@ -64,9 +62,9 @@ export function createKeys(deps: CoreDeps) {
         throw badRequest("Validation failed", [{ field: "expiresAt", message: "must be in the future" }]);
       }
       const key = generateKey();
-      const row = db
-        .insert(apiKeys)
-        .values({
+      const row = await work.write("keys.insert", {
+        maxKeys: config.maxKeysPerUser,
+        values: {
           id: crypto.randomUUID(),
           userId: owner.userId,
           name: input.name,
@@ -76,32 +74,28 @@ export function createKeys(deps: CoreDeps) {
           scopes,
           expiresAt: input.expiresAt ?? null,
           createdAt: new Date(clock.now()),
-        })
-        .returning()
-        .get();
+        },
+      });
       return { ...toRecord(row), key };
     },
 
-    list(userId: string): KeyRecord[] {
-      return db
+    /** One page of the caller's unrevoked keys, newest first. */
+    list(userId: string, q: z.infer<typeof keysQuery>) {
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      const rows = db
         .select()
         .from(apiKeys)
-        .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt), afterCursor(apiKeys.createdAt, apiKeys.id, after)))
         .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-        .all()
-        .map(toRecord);
+        .limit(q.limit + 1)
+        .all();
+      const p = page(rows, q.limit, (r) => [r.createdAt.getTime(), r.id]);
+      return { items: p.items.map(toRecord), meta: p.meta };
     },
 
     /** Revokes one of the caller's own keys (anyone else's looks like it does not exist); no owner = an operator. */
-    revoke(userId: string | null, id: string) {
-      const revoked = db
-        .update(apiKeys)
-        .set({ revokedAt: new Date(clock.now()), isActive: false })
-        .where(and(live(id), userId === null ? undefined : eq(apiKeys.userId, userId)))
-        .returning({ id: apiKeys.id })
-        .all();
-      if (revoked.length === 0) throw notFoundKey();
-      changed(undefined);
+    async revoke(userId: string | null, id: string) {
+      changed(await work.write("keys.revoke", { id, userId, now: clock.now() }));
     },
 
     /** The key's owner and limits, or a 401 that says why (unknown keys stay generic). */
@@ -143,21 +137,14 @@ export function createKeys(deps: CoreDeps) {
     },
 
     /** Activation and per-key limit; effective on the next request. */
-    adminUpdate(id: string, patch: z.infer<typeof adminKeyUpdate>): AdminKeyRecord {
-      const row = Object.keys(patch).length > 0
-        ? db.update(apiKeys).set(patch).where(live(id)).returning().get()
-        : db.select().from(apiKeys).where(live(id)).get();
-      if (!row) throw notFoundKey();
-      changed(undefined);
-      const owner = db.select({ email: users.email }).from(users).where(eq(users.id, row.userId)).get()!;
-      return { ...toRecord(row), userId: row.userId, userEmail: owner.email };
+    async adminUpdate(id: string, patch: z.infer<typeof adminKeyUpdate>): Promise<AdminKeyRecord> {
+      const { row, userEmail } = changed(await work.write("keys.update", { id, patch }));
+      return { ...toRecord(row), userId: row.userId, userEmail };
     },
 
-    adminDelete(id: string) {
-      const deleted = db.delete(apiKeys).where(eq(apiKeys.id, id)).returning({ id: apiKeys.id }).all();
-      if (deleted.length === 0) throw notFoundKey();
+    async adminDelete(id: string) {
+      changed(await work.write("keys.delete", { id }));
       lastUsed.forget(id);
-      changed(undefined);
     },
 
     /** Called when something outside this service (a user's status) changes what a key may do. */

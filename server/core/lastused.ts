@@ -1,56 +1,51 @@
-import { eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { apiKeys } from "../../db/schema.ts";
 import type { Clock } from "../clock.ts";
+import type { DbWork } from "../db-thread/work.ts";
+import { describeError, type Logger } from "../logger.ts";
 
-const INTERVAL = 60_000;
+/** How often pending uses are written: a crash (kill -9) loses at most this much lastUsedAt. */
+export const LAST_USED_FLUSH_MS = 2_000;
 
-/** Write-behind `lastUsedAt`: at most one write per key per minute, pending values flushed by a timer and on shutdown. */
-export function createLastUsed(db: Db, clock: Clock) {
-  const written = new Map<string, number>();
-  const pending = new Map<string, number>();
-  const update = db
-    .update(apiKeys)
-    .set({ lastUsedAt: sql`${sql.placeholder("at")}` })
-    .where(eq(apiKeys.id, sql.placeholder("id")))
-    .prepare();
+/** Write-behind `lastUsedAt`: uses are remembered here and written in one job every couple of seconds and on close. */
+export function createLastUsed(work: DbWork, clock: Clock, logger: Logger) {
+  let pending = new Map<string, number>();
+  let inflight = new Map<string, number>(); // sent to the writer, maybe not committed yet
+  let writing: Promise<void> = Promise.resolve();
 
-  const write = (id: string, at: number) => {
-    update.run({ id, at });
-    written.set(id, at);
-    pending.delete(id);
+  const flush = (): Promise<void> => {
+    if (pending.size === 0) return writing;
+    const batch = pending;
+    pending = new Map();
+    writing = writing
+      .then(() => {
+        inflight = batch;
+        return work.write("keys.touch", { uses: [...batch] });
+      })
+      .catch((e) => logger.warn("could not record key use", describeError(e)))
+      .finally(() => {
+        if (inflight === batch) inflight = new Map();
+      });
+    return writing;
   };
-
-  function flushDue(all: boolean) {
-    const now = clock.now();
-    for (const [id, at] of pending) {
-      if (all || now - (written.get(id) ?? 0) >= INTERVAL) write(id, at);
-    }
-  }
-
-  // Checked every second, so a pending use reaches the database within a second of its minute being up.
-  const timer = setInterval(() => flushDue(false), 1_000);
+  const timer = setInterval(() => void flush(), LAST_USED_FLUSH_MS);
   timer.unref();
 
   return {
     touch(id: string) {
-      const now = clock.now();
-      if (now - (written.get(id) ?? -Infinity) >= INTERVAL) write(id, now);
-      else pending.set(id, now);
+      pending.set(id, clock.now());
     },
     /** The freshest known use, including one not yet written. */
     latest(id: string, stored: Date | null): Date | null {
-      const p = pending.get(id);
+      const p = pending.get(id) ?? inflight.get(id);
       return p !== undefined && (!stored || p > stored.getTime()) ? new Date(p) : stored;
     },
     forget(id: string) {
       pending.delete(id);
-      written.delete(id);
+      inflight.delete(id);
     },
-    flush: () => flushDue(true),
-    close() {
+    flush,
+    async close() {
       clearInterval(timer);
-      flushDue(true);
+      await flush();
     },
   };
 }

@@ -44,9 +44,12 @@ export const sessionSchema = z.object({ token: z.string(), expiresAt: z.date(), 
 export const idParam = z.object({ id: z.string().min(1).max(100) });
 
 // `?limit=` with no value means the default, not zero.
-const limitParam = z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(100).default(20));
+const limitParam = (byDefault = 20) =>
+  z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(100).default(byDefault));
 const boolParam = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
-export const pageInput = z.object({ limit: limitParam, cursor: z.string().max(500).nullish() });
+export const pageInput = z.object({ limit: limitParam(), cursor: z.string().max(500).nullish() });
+// A user's own keys: pages of up to 100 and 100 by default, so within the default cap one page holds them all.
+export const keysQuery = z.object({ limit: limitParam(100), cursor: z.string().max(500).nullish() });
 
 export const scopeSchema = z.enum(["articles:read", "articles:write"]);
 export type Scope = z.infer<typeof scopeSchema>;
@@ -76,6 +79,8 @@ export const adminKeysQuery = pageInput.extend({ userId: z.string().max(100).nul
 export const adminKeyUpdate = z
   .object({ isActive: z.boolean().optional(), rateLimit: z.number().int().min(1).max(100_000).nullable().optional() })
   .strict();
+/** A user's ceiling over all their keys, per minute (null = the server default). */
+export const userRateLimit = z.number().int().min(1).max(1_000_000).nullable().optional();
 export const adminUsersQuery = pageInput.extend({ role: roleSchema.nullish(), isActive: boolParam.nullish() });
 export const adminUserUpdate = z.object({ role: roleSchema.optional(), isActive: z.boolean().optional() }).strict();
 

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { users, type UserRow } from "../../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, unauthorized } from "../errors.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
@@ -20,11 +20,9 @@ export const toUser = (row: UserRow): User => ({
   createdAt: row.createdAt,
 });
 
-const isUniqueViolation = (e: unknown) => e instanceof Error && /UNIQUE constraint failed/.test(e.message);
-
 /** Accounts and sessions. `onChange` runs after anything that can cut off a credential. */
 export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void) {
-  const { db, clock, config, limiter } = deps;
+  const { db, work, clock, config, limiter } = deps;
   const hashPassword = (password: string) =>
     Bun.password.hash(password, { algorithm: "argon2id", ...deps.passwordCost });
   // Verified against when the email is unknown, so both failures cost the same time. Hashed off the event
@@ -39,36 +37,24 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
   async function create(input: RegisterInput & { role?: "user" | "admin" }): Promise<UserRow> {
     const passwordHash = await hashPassword(input.password);
     const now = new Date(clock.now());
-    try {
-      return db
-        .insert(users)
-        .values({
-          id: crypto.randomUUID(),
-          email: input.email,
-          name: input.name ?? null,
-          passwordHash,
-          role: input.role ?? "user",
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning()
-        .get();
-    } catch (e) {
-      if (isUniqueViolation(e)) throw conflict("Email is already registered");
-      throw e;
-    }
+    return work.write("users.insert", {
+      values: {
+        id: crypto.randomUUID(),
+        email: input.email,
+        name: input.name ?? null,
+        passwordHash,
+        role: input.role ?? "user",
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
   }
 
-  function bump(id: string, patch: Partial<UserRow> = {}) {
-    db.update(users)
-      .set({ ...patch, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date(clock.now()) })
-      .where(eq(users.id, id))
-      .run();
+  /** Ends every session of the user (and applies `patch` with it). */
+  async function bump(id: string, patch: { passwordHash?: string } = {}) {
+    const row = await work.write("users.update", { id, patch, endSessions: true, now: clock.now() });
     onChange();
-  }
-
-  function activeAdminCount() {
-    return db.select({ n: count() }).from(users).where(and(eq(users.role, "admin"), eq(users.isActive, true))).get()!.n;
+    return row;
   }
 
   return {
@@ -127,12 +113,11 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
         throw unauthorized("Current password is incorrect");
       }
       await attempt.succeeded();
-      bump(userId, { passwordHash: await hashPassword(input.newPassword) });
-      return session(byId.get({ id: userId })!);
+      return session(await bump(userId, { passwordHash: await hashPassword(input.newPassword) }));
     },
 
-    logoutAll(userId: string) {
-      bump(userId);
+    async logoutAll(userId: string) {
+      await bump(userId);
     },
 
     adminList(q: z.infer<typeof adminUsersQuery>) {
@@ -155,19 +140,10 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
     },
 
     /** Role and activation; never leaves the server without an active admin. */
-    adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): User {
-      return db.transaction(() => {
-        const row = byId.get({ id });
-        if (!row) throw notFound("User not found");
-        const losesAdmin =
-          row.role === "admin" && row.isActive && (patch.role === "user" || patch.isActive === false);
-        if (losesAdmin && activeAdminCount() <= 1) throw conflict("Cannot remove the last active admin");
-        // Roles are read from the database on every request; only deactivation needs to end sessions.
-        if (patch.isActive === false && row.isActive) bump(id, patch);
-        else db.update(users).set({ ...patch, updatedAt: new Date(clock.now()) }).where(eq(users.id, id)).run();
-        onChange();
-        return toUser(byId.get({ id })!);
-      }, { behavior: "immediate" });
+    async adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): Promise<User> {
+      const row = await work.write("users.adminUpdate", { id, patch, now: clock.now() });
+      onChange();
+      return toUser(row);
     },
 
     /** Creates the configured admin when no such user exists; never touches an existing password. */

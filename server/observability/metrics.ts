@@ -1,20 +1,20 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Decision, RateLimitStore } from "../core/ratelimit/store.ts";
 
 /** How a key check ended, as `authenticate` in server/core/keys.ts decides it. */
 export type KeyOutcome = "ok" | "invalid" | "revoked" | "deactivated" | "expired" | "owner_deactivated";
 const KEY_OUTCOMES: KeyOutcome[] = ["ok", "invalid", "revoked", "deactivated", "expired", "owner_deactivated"];
 
-/** Limiter buckets by the namespace their callers give them (`key:<id>`, `badkey:<ip>`, `login:email:<e>` …). */
-const LIMITS = { key: "key", badkey: "invalid_key", login: "login", password: "password" } as const;
+/** The `limit` label of a rate-limit denial. */
+const LIMITS = ["key", "invalid_key", "login", "password", "other"] as const;
 
 // Request latencies on this box run from ~20 µs (in process) to seconds (argon2id under load).
 const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-const WRITE_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5];
+const WRITE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5];
 
 /**
  * The Prometheus registry of one core (not prom-client's global one, so several cores in one process, as in the
- * tests, never share a counter). Core reports through the narrow hooks; the HTTP door through `request`.
+ * tests, never share a counter). Core reports through the narrow hooks, the HTTP door through `request`, and
+ * server/observability/watch.ts wraps the limiter store and the database work.
  */
 export function createMetrics(labels: Record<string, string> = {}) {
   const registry = new Registry();
@@ -54,32 +54,47 @@ export function createMetrics(labels: Record<string, string> = {}) {
   });
   const writes = new Histogram({
     name: "argus_sqlite_write_duration_seconds",
-    help: "Time spent in one SQLite write statement (insert, update, delete)",
+    help: "Time from a write job's submission to its commit on the writer thread (queue wait included), by job",
+    labelNames: ["job"] as const,
     buckets: WRITE_BUCKETS,
     registers,
   });
-  let hashingDepth: () => number = () => 0;
+  const sources = {
+    hashingQueue: (): number => 0,
+    limiterUp: (): boolean => true,
+    dbLoad: (): { writes: number; reads: number } => ({ writes: 0, reads: 0 }),
+  };
   new Gauge({
     name: "argus_hashing_queue_depth",
     help: "Password hashes and verifications waiting for a hashing slot",
     registers,
     collect() {
-      this.set(hashingDepth());
+      this.set(sources.hashingQueue());
     },
   });
-  let store: RateLimitStore | undefined;
   new Gauge({
     name: "argus_rate_limit_store_up",
     help: "1 while the rate-limit store answers, 0 while it is degraded (Redis unreachable: failing open)",
     registers,
     collect() {
-      this.set(!store || store.health() === "ok" ? 1 : 0);
+      this.set(sources.limiterUp() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "argus_db_pending_jobs",
+    help: "Database jobs sent to the writer or reader threads and not yet answered",
+    labelNames: ["thread"] as const,
+    registers,
+    collect() {
+      const load = sources.dbLoad();
+      this.set({ thread: "writer" }, load.writes);
+      this.set({ thread: "reader" }, load.reads);
     },
   });
 
   // Every outcome and limit shows from the first scrape, at 0, so rate() works before the first event.
   for (const outcome of KEY_OUTCOMES) keys.inc({ outcome }, 0);
-  for (const limit of Object.values(LIMITS)) denials.inc({ limit }, 0);
+  for (const limit of LIMITS) denials.inc({ limit }, 0);
 
   return {
     registry,
@@ -89,27 +104,11 @@ export function createMetrics(labels: Record<string, string> = {}) {
     },
     keyVerified: (outcome: KeyOutcome) => keys.inc({ outcome }),
     loginFailed: () => loginFailures.inc(),
-    sqliteWrite: (seconds: number) => writes.observe(seconds),
-    /** Points the hashing-queue gauge at the queue's depth. */
-    hashingQueue(depth: () => number) {
-      hashingDepth = depth;
-    },
-    /** The store with its denials counted; the state gauge reads its health. */
-    watchLimiter(inner: RateLimitStore): RateLimitStore {
-      store = inner;
-      const count = (key: string, d: Decision) => {
-        if (!d.allowed) denials.inc({ limit: LIMITS[key.slice(0, key.indexOf(":")) as keyof typeof LIMITS] ?? "other" });
-        return d;
-      };
-      return {
-        consume(key, limit, windowMs, cost) {
-          const d = inner.consume(key, limit, windowMs, cost);
-          return d instanceof Promise ? d.then((r) => count(key, r)) : count(key, d);
-        },
-        health: () => inner.health(),
-        ready: inner.ready && (() => inner.ready!()),
-        close: () => inner.close(),
-      };
+    rateLimitDenied: (limit: string) => denials.inc({ limit }),
+    dbWrite: (job: string, seconds: number) => writes.observe({ job }, seconds),
+    /** Points the gauges at what they read on each scrape. */
+    watch(from: Partial<typeof sources>) {
+      Object.assign(sources, from);
     },
   };
 }

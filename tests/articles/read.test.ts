@@ -1,5 +1,7 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { article, body, HOUR, setup, store, T0, type Setup } from "./fixtures.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let s: Setup;
 beforeEach(async () => void (s = await setup()));
@@ -10,7 +12,7 @@ const byNewest = (a: any, b: any) => b.publishedAt.localeCompare(a.publishedAt) 
 
 describe("GET /api/v1/articles/latest", () => {
   test("answers newest publishedAt first to a read key, with rate-limit headers", async () => {
-    store(s, [article(3), article(1), article(5), article(2)]);
+    await store(s, [article(3), article(1), article(5), article(2)]);
     const res = await get("/api/v1/articles/latest", { apiKey: s.readKey });
     expect(res.status).toBe(200);
     const b = await body(res);
@@ -23,7 +25,7 @@ describe("GET /api/v1/articles/latest", () => {
   });
 
   test("defaults to 20, accepts 1 to 100, rejects anything else with the field named", async () => {
-    store(s, Array.from({ length: 25 }, (_, i) => article(i)));
+    await store(s, Array.from({ length: 25 }, (_, i) => article(i)));
     expect((await body(await get("/api/v1/articles/latest"))).data).toHaveLength(20);
     expect((await body(await get("/api/v1/articles/latest?limit=100"))).data).toHaveLength(25);
     expect((await body(await get("/api/v1/articles/latest?limit=1"))).data[0].title).toBe("Article number 24");
@@ -38,7 +40,7 @@ describe("GET /api/v1/articles/latest", () => {
 
   test("breaks publishedAt ties by id, descending, the same way on every read", async () => {
     const same = new Date(T0).toISOString();
-    store(s, Array.from({ length: 6 }, (_, i) => article(i, { publishedAt: same })));
+    await store(s, Array.from({ length: 6 }, (_, i) => article(i, { publishedAt: same })));
     const latest = (await body(await get("/api/v1/articles/latest"))).data;
     const ids = latest.map((a: any) => a.id);
     expect(ids).toHaveLength(6);
@@ -66,7 +68,7 @@ describe("GET /api/v1/articles/latest", () => {
 describe("GET /api/v1/articles", () => {
   test("pages through every article exactly once while newer ones are being published", async () => {
     // Three articles per hour, so page boundaries fall inside runs of equal publishedAt.
-    store(s, Array.from({ length: 23 }, (_, i) => article(i, { publishedAt: new Date(T0 + Math.floor(i / 3) * HOUR).toISOString() })));
+    await store(s, Array.from({ length: 23 }, (_, i) => article(i, { publishedAt: new Date(T0 + Math.floor(i / 3) * HOUR).toISOString() })));
     const expected = (await body(await get("/api/v1/articles?limit=100"))).data.map((a: any) => a.id);
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -76,7 +78,7 @@ describe("GET /api/v1/articles", () => {
       const b = await body(res);
       seen.push(...b.data.map((a: any) => a.id));
       expect(b.meta.hasMore).toBe(b.meta.nextCursor !== null);
-      store(s, [article(1000 + pageNo, { publishedAt: new Date(T0 + (500 + pageNo) * HOUR).toISOString() })]);
+      await store(s, [article(1000 + pageNo, { publishedAt: new Date(T0 + (500 + pageNo) * HOUR).toISOString() })]);
       cursor = b.meta.nextCursor;
       if (!b.meta.hasMore) break;
     }
@@ -94,7 +96,7 @@ describe("GET /api/v1/articles", () => {
 
   test("combines source, tag, since (inclusive), until (exclusive) and q", async () => {
     const at = (h: number) => new Date(T0 + h * HOUR).toISOString();
-    store(s, [
+    await store(s, [
       article(1, { source: "BBC", tags: ["space"], title: "Rocket reaches orbit", publishedAt: at(0) }),
       article(2, { source: "BBC", tags: ["space"], title: "Rocket lands again", publishedAt: at(5) }),
       article(3, { source: "BBC", tags: ["space"], title: "Rocket explodes on pad", publishedAt: at(10) }),
@@ -111,7 +113,7 @@ describe("GET /api/v1/articles", () => {
   });
 
   test("full-text search: hostile input is text, never syntax, never a 500", async () => {
-    store(s, [
+    await store(s, [
       article(1, { title: "Quantum computing breakthrough", summary: "NEAR the limit, AND beyond" }),
       article(2, { title: "Weather report", content: "A quantum of rain" }),
     ]);
@@ -134,7 +136,7 @@ describe("GET /api/v1/articles", () => {
   });
 
   test("random punctuation soup never breaks the search", async () => {
-    store(s, [article(1, { title: "alpha beta" })]);
+    await store(s, [article(1, { title: "alpha beta" })]);
     const alphabet = ['"', "'", "*", "^", ":", "(", ")", "{", "}", "-", "+", " ", "\u0000", "\n", "a", "NEAR", "AND", "OR", "NOT", "é", "1"];
     let seed = 7;
     const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -148,8 +150,8 @@ describe("GET /api/v1/articles", () => {
   });
 
   test("search follows updates: a replaced title is found by its new words only", async () => {
-    store(s, [article(1, { title: "Old headline" })]);
-    store(s, [article(1, { title: "Fresh headline" })]);
+    await store(s, [article(1, { title: "Old headline" })]);
+    await store(s, [article(1, { title: "Fresh headline" })]);
     expect((await body(await get("/api/v1/articles?q=old"))).data).toEqual([]);
     expect((await body(await get("/api/v1/articles?q=fresh"))).data).toHaveLength(1);
   });
@@ -157,7 +159,7 @@ describe("GET /api/v1/articles", () => {
 
 describe("GET /api/v1/articles/:id", () => {
   test("returns the whole article, absent optional fields as null and tags as []", async () => {
-    const [stored] = store(s, [article(7)]).articles;
+    const [stored] = (await store(s, [article(7)])).articles;
     const res = await get(`/api/v1/articles/${stored!.id}`, { apiKey: s.readKey });
     expect(res.status).toBe(200);
     expect((await body(res)).data).toEqual({

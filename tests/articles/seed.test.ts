@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { rmSync } from "node:fs";
 import { demoArticles, seedDemoArticles } from "../../server/core/demo.ts";
 import { createHarness, tempDir, type Harness } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let h: Harness;
 beforeEach(async () => void (h = await createHarness()));
@@ -10,12 +12,12 @@ afterEach(() => h.close());
 const DAY = 24 * 60 * 60 * 1000;
 
 describe("demo articles", () => {
-  test("seeding is idempotent: about 200 created, then none", () => {
-    const first = seedDemoArticles(h.core.articles, h.clock);
+  test("seeding is idempotent: about 200 created, then none", async () => {
+    const first = await seedDemoArticles(h.core.articles, h.clock);
     expect(first.created).toBeGreaterThanOrEqual(150);
     expect(first).toEqual({ total: first.created, created: first.created, updated: 0 });
     h.clock.advance(DAY);
-    expect(seedDemoArticles(h.core.articles, h.clock)).toEqual({ total: first.created, created: 0, updated: first.created });
+    expect(await seedDemoArticles(h.core.articles, h.clock)).toEqual({ total: first.created, created: 0, updated: first.created });
     expect(h.core.deps.db.$client.query("select count(*) as n from articles").get()).toEqual({ n: first.created });
   });
 

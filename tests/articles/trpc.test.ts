@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createArgusClient } from "../../client/index.ts";
 import { listen } from "../support/harness.ts";
 import { article, body, HOUR, setup, store, T0, type Setup } from "./fixtures.ts";
 import { codeOf } from "../support/trpc.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let s: Setup;
 let srv: ReturnType<typeof listen>;
@@ -19,7 +21,7 @@ const as = (auth: { token?: string; apiKey?: string } = {}) => createArgusClient
 
 describe("tRPC articles.* reads", () => {
   test("latest, byId and list answer Dates, newest first, same as REST", async () => {
-    store(s, [1, 2, 3].map((n) => article(n, { tags: ["t"] })));
+    await store(s, [1, 2, 3].map((n) => article(n, { tags: ["t"] })));
     const client = as({ apiKey: s.readKey });
     const latest = await client.articles.latest.query();
     expect(latest.map((a) => a.title)).toEqual(["Article number 3", "Article number 2", "Article number 1"]);
@@ -34,7 +36,7 @@ describe("tRPC articles.* reads", () => {
   });
 
   test("list pages with nextCursor the way useInfiniteQuery follows it, filters take Dates", async () => {
-    store(s, Array.from({ length: 7 }, (_, i) => article(i, { source: i % 2 ? "BBC" : "Reuters" })));
+    await store(s, Array.from({ length: 7 }, (_, i) => article(i, { source: i % 2 ? "BBC" : "Reuters" })));
     const client = as({ token: s.user.token });
     const seen: string[] = [];
     let cursor: string | null | undefined;
@@ -80,7 +82,7 @@ describe("tRPC articles.* writes", () => {
 
   test("upsertMany is all or nothing and counts created and updated", async () => {
     const client = as({ apiKey: s.writeKey });
-    store(s, [article(1)]);
+    await store(s, [article(1)]);
     const res = await client.articles.upsertMany.mutate({ articles: [article(1), article(2), article(3)] });
     expect({ created: res.created, updated: res.updated, n: res.articles.length }).toEqual({ created: 2, updated: 1, n: 3 });
     const bad = client.articles.upsertMany.mutate({ articles: [article(4), { ...article(5), url: "mailto:x@y.z" }] });

@@ -1,6 +1,8 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { listen } from "../support/harness.ts";
 import { article, body, setup, store, type Setup } from "./fixtures.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let s: Setup;
 beforeEach(async () => void (s = await setup()));
@@ -11,7 +13,7 @@ const post = (json: unknown, auth: { token?: string; apiKey?: string } = { apiKe
 const sqlite = () => s.h.core.deps.db.$client;
 const rowsFor = (url: string) => sqlite().query("select id from articles where url = ?").all(url) as { id: string }[];
 const tagsOf = (id: string) =>
-  (sqlite().query("select tag from article_tags where article_id = ? order by tag").all(id) as { tag: string }[]).map((r) => r.tag);
+  (sqlite().query("select t.tag from article_tags t join articles a on a.seq = t.article_seq where a.id = ? order by t.tag").all(id) as { tag: string }[]).map((r) => r.tag);
 
 describe("POST /api/v1/articles", () => {
   test("creates with a write key (201), then the same url replaces it in place (200)", async () => {
@@ -34,7 +36,7 @@ describe("POST /api/v1/articles", () => {
     const owner = await s.h.signUp("admin");
     const key = (await s.h.createKey(owner.token, { name: "w", scopes: ["articles:read", "articles:write"] })).key;
     expect((await post(article(1), { apiKey: key })).status).toBe(201);
-    s.h.core.users.adminUpdate(owner.user.id, { role: "user" });
+    await s.h.core.users.adminUpdate(owner.user.id, { role: "user" });
     const res = await post(article(2), { apiKey: key });
     expect(res.status).toBe(403);
     expect((await body(res)).error).toBe("Admin access required");
@@ -133,7 +135,7 @@ describe("POST /api/v1/articles", () => {
       if (line.trim() !== "go") throw new Error("expected go on stdin, got " + JSON.stringify(line));
       let created = 0;
       for (let i = 0; i < 100; i++) {
-        if (core.articles.upsert({ title: "t" + i, url: "https://race.example.com/x", source: "S", tags: ["race"], publishedAt: new Date() }).created) created++;
+        if ((await core.articles.upsert({ title: "t" + i, url: "https://race.example.com/x", source: "S", tags: ["race"], publishedAt: new Date() })).created) created++;
       }
       await core.close();
       console.log(created);`;
@@ -200,7 +202,7 @@ function lineReader(stream: ReadableStream<Uint8Array>) {
 
 describe("POST /api/v1/articles/batch", () => {
   test("upserts many in one request and counts created and updated", async () => {
-    store(s, [article(1), article(2)]);
+    await store(s, [article(1), article(2)]);
     const res = await post({ articles: [1, 2, 3, 4, 5].map((n) => article(n, { tags: ["batch"] })) }, undefined, "/api/v1/articles/batch");
     expect(res.status).toBe(200);
     const { data } = await body(res);
@@ -234,7 +236,7 @@ describe("DELETE /api/v1/articles/:id", () => {
   const del = (id: string, auth: { token?: string; apiKey?: string }) => s.h.request(`/api/v1/articles/${id}`, { method: "DELETE", ...auth });
 
   test("an admin deletes with a JWT or a write key; the tags and the search entry go too", async () => {
-    const [a, b] = store(s, [article(1, { tags: ["x"], title: "Doomed headline" }), article(2)]).articles;
+    const [a, b] = (await store(s, [article(1, { tags: ["x"], title: "Doomed headline" }), article(2)])).articles;
     const res = await del(a!.id, { token: s.admin.token });
     expect(res.status).toBe(200);
     expect(await body(res)).toEqual({ success: true, data: null, message: "Article deleted" });
@@ -246,14 +248,14 @@ describe("DELETE /api/v1/articles/:id", () => {
   });
 
   test("anyone else gets 403, including a write key whose owner is no longer an admin", async () => {
-    const [a] = store(s, [article(1)]).articles;
+    const [a] = (await store(s, [article(1)])).articles;
     expect((await del(a!.id, {})).status).toBe(401);
     expect((await del(a!.id, { token: s.user.token })).status).toBe(403);
     expect((await del(a!.id, { apiKey: s.readKey })).status).toBe(403);
     expect((await del(a!.id, { apiKey: s.adminReadKey })).status).toBe(403);
     const other = await s.h.signUp("admin");
     const key = (await s.h.createKey(other.token, { name: "w", scopes: ["articles:read", "articles:write"] })).key;
-    s.h.core.users.adminUpdate(other.user.id, { role: "user" });
+    await s.h.core.users.adminUpdate(other.user.id, { role: "user" });
     const res = await del(a!.id, { apiKey: key });
     expect(res.status).toBe(403);
     expect((await body(res)).error).toBe("Admin access required");

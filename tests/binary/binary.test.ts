@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { Database } from "bun:sqlite";
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import journal from "../../db/migrations/meta/_journal.json" with { type: "json" };
 import { argus, baseEnv, exec, kill, repo, startServer, type Server } from "../cli/run.ts";
 import { tempDir } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The binary as it ships: built by scripts/build.ts, copied alone into an empty directory (no node_modules,
 // no source tree), run with a data directory of its own.

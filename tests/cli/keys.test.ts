@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { createHarness } from "../support/harness.ts";
 import { argus, createUser, dataDirFixture, startServer } from "./run.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // Each test gets a data directory of its own with the same two accounts, and creates every key it relies on.
 let data: ReturnType<typeof dataDirFixture>;

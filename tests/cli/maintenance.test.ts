@@ -1,10 +1,12 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import journal from "../../db/migrations/meta/_journal.json" with { type: "json" };
 import { createHarness } from "../support/harness.ts";
 import { argus, createUser, dataDirFixture, startServer } from "./run.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // Each test gets its own data directory and scratch directory.
 let data: ReturnType<typeof dataDirFixture>;

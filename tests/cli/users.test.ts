@@ -1,6 +1,8 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createHarness } from "../support/harness.ts";
 import { argus, baseEnv, createUser, dataDirFixture, kill, repo, RUN_DEADLINE_MS, track } from "./run.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // Each test gets a data directory of its own and creates every user it relies on.
 let data: ReturnType<typeof dataDirFixture>;

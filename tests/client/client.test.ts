@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { TRPCClientError } from "@trpc/client";
 import { ArgusError, createArgusClient, toArgusError, type ArgusClient } from "../../client/index.ts";
 import { countingFetch, recordingSleep, startArgus } from "./server.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let argus: Awaited<ReturnType<typeof startArgus>>;
 let admin: { token: string };
@@ -37,7 +39,7 @@ describe("typed client: success", () => {
     expect(created.key).toStartWith("argus_");
     const viaKey = await createArgusClient({ url: argus.url, apiKey: created.key }).auth.me.query();
     expect(viaKey.id).toBe(me.id);
-    expect((await user.keys.list.query()).map((k) => k.name)).toEqual(["sdk"]);
+    expect((await user.keys.list.query()).items.map((k) => k.name)).toEqual(["sdk"]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../support/harness.ts";
@@ -11,6 +11,8 @@ let argus: Awaited<ReturnType<typeof startArgus>>;
 // What a Node user's program does with the published client: log in, read `me`, branch on a typed error.
 const script = `
 import { createArgusClient, ArgusError } from "./index.js";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 const [url, email, password] = process.argv.slice(2);
 const anon = createArgusClient({ url });
 const session = await anon.auth.login.mutate({ email, password });

@@ -1,6 +1,8 @@
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createArgusClient, type ArgusError } from "../../client/index.ts";
 import { countingFetch, recordingSleep } from "./server.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // A stand-in server answering tRPC's batch format, to pin down the retry rules the real server cannot stage
 // cheaply: a Retry-After header without error data, endless 429s, and waits longer than the caller accepts.

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { Database } from "bun:sqlite";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -6,6 +6,8 @@ import { eq } from "drizzle-orm";
 import { sign } from "hono/jwt";
 import { users } from "../../db/schema.ts";
 import { createHarness, type Harness } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 const SECRET = "s".repeat(40);
 let h: Harness;

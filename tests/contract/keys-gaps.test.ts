@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { crc32 } from "node:zlib";
 import { eq } from "drizzle-orm";
 import { apiKeys } from "../../db/schema.ts";
 import { createHarness, type Harness } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 let h: Harness;

@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../support/harness.ts";
 import { freePort, startServerProcess, type ServerProcess } from "../support/process.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The curl examples of the seed page (docs/seed-page.txt), copied verbatim.
 const SEED = {

@@ -1,9 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../server/config.ts";
 import { createHarness, tempDir } from "../support/harness.ts";
 import { cleanEnv } from "../support/process.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 describe("configuration", () => {
   test("defaults follow the contract", () => {

@@ -1,10 +1,12 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { createArgusClient } from "../../client/index.ts";
 import { encodeCursor } from "../../server/core/cursor.ts";
 import { generateKey } from "../../server/core/keyformat.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let h: Harness;
 beforeEach(async () => (h = await createHarness()));
@@ -122,7 +124,7 @@ describe("input edges", () => {
   test("?limit= with no value means the default", async () => {
     const u = await h.signUp();
     const now = h.clock.now();
-    h.core.articles.upsertMany(Array.from({ length: 25 }, (_, i) => ({
+    await h.core.articles.upsertMany(Array.from({ length: 25 }, (_, i) => ({
       title: `a${i}`, url: `https://example.com/${i}`, source: "s", tags: [], publishedAt: new Date(now - i * 1000),
     })));
     const res = await h.request("/api/v1/articles?limit=", { token: u.token });

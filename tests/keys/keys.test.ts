@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import { apiKeys } from "../../db/schema.ts";
 import { createHarness, type Harness } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let h: Harness;
 beforeEach(async () => (h = await createHarness()));
@@ -98,28 +100,31 @@ describe("GET /api/keys", () => {
     expect(body.data[0]).not.toHaveProperty("keyHash");
   });
 
-  test("lastUsedAt is set on use", async () => {
+  test("lastUsedAt is set on use: listed at once, stored by the write-behind flush", async () => {
     const u = await h.signUp();
     const k = await h.createKey(u.token);
     h.clock.advance(5000);
     await h.request("/api/auth/me", { apiKey: k.key });
     const [listed] = (await json(await h.request("/api/keys", { token: u.token }))).data;
     expect(listed.lastUsedAt).toBe("2026-11-28T12:00:05.000Z");
-    const row = h.core.deps.db.select().from(apiKeys).where(eq(apiKeys.id, k.id)).get()!;
-    expect(row.lastUsedAt?.toISOString()).toBe("2026-11-28T12:00:05.000Z");
+    const stored = () => h.core.deps.db.select().from(apiKeys).where(eq(apiKeys.id, k.id)).get()!.lastUsedAt?.toISOString();
+    expect(stored()).toBeUndefined();
+    await h.core.keys.flush();
+    expect(stored()).toBe("2026-11-28T12:00:05.000Z");
   });
 
-  test("lastUsedAt is written at most once a minute per key, and flushed on close", async () => {
+  test("lastUsedAt keeps the latest use, and pending uses are written on close", async () => {
     const u = await h.signUp();
     const k = await h.createKey(u.token);
     await h.request("/api/auth/me", { apiKey: k.key });
+    await h.core.keys.flush();
     h.clock.advance(10_000);
     await h.request("/api/auth/me", { apiKey: k.key });
     const stored = () => h.core.deps.db.select().from(apiKeys).where(eq(apiKeys.id, k.id)).get()!.lastUsedAt?.toISOString();
     expect(stored()).toBe("2026-11-28T12:00:00.000Z");
     const listed = (await json(await h.request("/api/keys", { token: u.token }))).data[0];
     expect(listed.lastUsedAt).toBe("2026-11-28T12:00:10.000Z");
-    h.core.keys.flush();
+    await h.core.keys.close();
     expect(stored()).toBe("2026-11-28T12:00:10.000Z");
   });
 });

@@ -1,6 +1,8 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createArgusClient } from "../../client/index.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let h: Harness;
 let srv: ReturnType<typeof listen>;
@@ -40,7 +42,7 @@ describe("per-key rate limits over HTTP", () => {
   test("the bucket refills continuously: 0.6 s gives one token back", async () => {
     const u = await h.signUp();
     const { id, key } = await h.createKey(u.token);
-    h.core.keys.adminUpdate(id, { rateLimit: 100 });
+    await h.core.keys.adminUpdate(id, { rateLimit: 100 });
     await Promise.all(Array.from({ length: 100 }, () => me(key)));
     expect((await me(key)).status).toBe(429);
     h.clock.advance(600);

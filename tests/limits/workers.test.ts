@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { cleanEnv, freePort, startServerProcess, type ServerProcess } from "../support/process.ts";
 import { describeRedis, skipRedis, startRedis, type RedisServer } from "../support/redis.ts";
 import { tempDir } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let redis: RedisServer;
 let primary: ServerProcess;

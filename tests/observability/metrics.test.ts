@@ -52,6 +52,7 @@ describe("GET /metrics", () => {
     expect((await h.request("/api/auth/me", { apiKey: expiring.key })).status).toBe(401);
     const wrong = { email: user.email, password: "not the password" };
     expect((await h.request("/api/auth/login", { method: "POST", json: wrong })).status).toBe(401);
+    await h.core.keys.flush(); // the uses' lastUsedAt, written behind
     const after = await scrape(srv.url);
 
     const delta = (name: string, labels: Record<string, string> = {}) => valueOf(after, name, labels) - valueOf(before, name, labels);
@@ -67,9 +68,10 @@ describe("GET /metrics", () => {
     }
     expect(delta("argus_rate_limit_denials_total", { limit: "key" })).toBe(1);
     expect(delta("argus_login_failures_total")).toBe(1);
-    // Creating the keys before the first scrape wrote rows; the first use of a key writes lastUsedAt.
-    expect(valueOf(before, "argus_sqlite_write_duration_seconds_count")).toBeGreaterThan(0);
-    expect(delta("argus_sqlite_write_duration_seconds_count")).toBeGreaterThan(0);
+    // Each key was inserted through the writer thread before the first scrape; the uses' lastUsedAt after.
+    expect(valueOf(before, "argus_sqlite_write_duration_seconds_count", { job: "keys.insert" })).toBe(4);
+    expect(delta("argus_sqlite_write_duration_seconds_count", { job: "keys.touch" })).toBeGreaterThan(0);
+    expect(after.get("argus_db_pending_jobs")?.samples.map((s) => s.labels.thread).sort()).toEqual(["reader", "writer"]);
     expect(valueOf(after, "argus_rate_limit_store_up")).toBe(1);
     expect(after.get("argus_hashing_queue_depth")?.type).toBe("gauge");
     // prom-client's process metrics, from this core's own registry.

@@ -1,5 +1,7 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { decide, type BucketState } from "../../server/core/ratelimit/bucket.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 const T = 1_800_000_000_000; // a realistic epoch, so float precision is tested where it matters
 const WINDOW = 60_000;

@@ -1,8 +1,10 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { heapSize } from "bun:jsc";
 import { manualClock } from "../../server/clock.ts";
 import { decide, type BucketState } from "../../server/core/ratelimit/bucket.ts";
 import { createMemoryStore, type MemoryStore } from "../../server/core/ratelimit/memory.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 const T = 1_800_000_000_000;
 const WINDOW = 60_000;

@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { RedisClient } from "bun";
 import { createLogger } from "../../server/logger.ts";
 import { decide } from "../../server/core/ratelimit/bucket.ts";
 import { createRedisStore, type RedisStore } from "../../server/core/ratelimit/redis.ts";
 import { describeRedis, skipRedis, startRedis, type RedisServer } from "../support/redis.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 const WINDOW = 60_000;
 const silent = createLogger("silent");

@@ -104,11 +104,13 @@ function checkHistogram(f: Family) {
   }
 }
 
-/** The value of one series, 0 when it has not appeared yet. */
+/** The sum of the series named `name` that carry these labels (one series when all are given); 0 if none yet. */
 export function valueOf(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number {
-  const family = [...families.values()].find((f) => f.samples.some((s) => s.name === name));
-  const sample = family?.samples.find(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  return sample?.value ?? 0;
+  let sum = 0;
+  for (const f of families.values()) {
+    for (const s of f.samples) {
+      if (s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) sum += s.value;
+    }
+  }
+  return sum;
 }

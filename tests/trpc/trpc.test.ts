@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createArgusClient } from "../../client/index.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
 import { codeOf } from "../support/trpc.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let h: Harness;
 let srv: ReturnType<typeof listen>;
@@ -64,7 +66,8 @@ describe("tRPC keys.* and admin.*", () => {
     const client = createArgusClient({ url: srv.url, token: u.token });
     const created = await client.keys.create.mutate({ name: "from trpc" });
     expect(created.key).toMatch(/^argus_[0-9a-f]{32}$/);
-    const list = await client.keys.list.query();
+    const { items: list, hasMore } = await client.keys.list.query();
+    expect(hasMore).toBe(false);
     expect(list.map((k) => k.id)).toEqual([created.id]);
     expect(list[0]).not.toHaveProperty("key");
     const withKey = createArgusClient({ url: srv.url, apiKey: created.key });
@@ -112,7 +115,7 @@ describe("REST and tRPC parity", () => {
         const created = await c.keys.create.mutate({ name: "p" });
         out.push(created.name, created.scopes, created.keyPrefix === created.key.slice(0, 8));
         out.push(await codeOf(c.keys.create.mutate({ name: "w", scopes: ["articles:write"] })));
-        out.push((await c.keys.list.query()).length);
+        out.push((await c.keys.list.query()).items.length);
         await c.keys.revoke.mutate({ id: created.id });
         out.push(await codeOf(createArgusClient({ url: srv.url, apiKey: created.key }).auth.me.query()));
         out.push(await codeOf(c.keys.revoke.mutate({ id: created.id })));

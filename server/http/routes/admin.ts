@@ -43,14 +43,14 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
     const { items, meta } = c.get("core").keys.adminList(c.req.valid("query"));
     return c.json({ success: true as const, data: items, meta }, 200);
   })
-  .openapi(updateKey, (c) => {
+  .openapi(updateKey, async (c) => {
     requireAdmin(c.get("principal"));
-    const data = c.get("core").keys.adminUpdate(c.req.valid("param").id, c.req.valid("json"));
+    const data = await c.get("core").keys.adminUpdate(c.req.valid("param").id, c.req.valid("json"));
     return c.json({ success: true as const, data, message: "API key updated" }, 200);
   })
-  .openapi(deleteKey, (c) => {
+  .openapi(deleteKey, async (c) => {
     requireAdmin(c.get("principal"));
-    c.get("core").keys.adminDelete(c.req.valid("param").id);
+    await c.get("core").keys.adminDelete(c.req.valid("param").id);
     return c.json({ success: true as const, data: null, message: "API key deleted" }, 200);
   })
   .openapi(listUsers, (c) => {
@@ -58,8 +58,8 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
     const { items, meta } = c.get("core").users.adminList(c.req.valid("query"));
     return c.json({ success: true as const, data: items, meta }, 200);
   })
-  .openapi(updateUser, (c) => {
+  .openapi(updateUser, async (c) => {
     requireAdmin(c.get("principal"));
-    const data = c.get("core").users.adminUpdate(c.req.valid("param").id, c.req.valid("json"));
+    const data = await c.get("core").users.adminUpdate(c.req.valid("param").id, c.req.valid("json"));
     return c.json({ success: true as const, data, message: "User updated" }, 200);
   });

@@ -60,24 +60,24 @@ export const articleRoutes = new OpenAPIHono<AppEnv>()
     const data = c.get("core").articles.latest(c.req.valid("query").limit);
     return c.json({ success: true as const, data }, 200);
   })
-  .openapi(list, (c) => {
-    const { items, meta } = c.get("core").articles.list(c.req.valid("query"));
+  .openapi(list, async (c) => {
+    const { items, meta } = await c.get("core").articles.list(c.req.valid("query"));
     return c.json({ success: true as const, data: items, meta }, 200);
   })
   .openapi(byId, (c) => {
     const data = c.get("core").articles.byId(c.req.valid("param").id);
     return c.json({ success: true as const, data }, 200);
   })
-  .openapi(upsert, (c) => {
-    const { article, created } = c.get("core").articles.upsert(c.req.valid("json"));
+  .openapi(upsert, async (c) => {
+    const { article, created } = await c.get("core").articles.upsert(c.req.valid("json"));
     if (created) return c.json({ success: true as const, data: article, message: "Article created" }, 201);
     return c.json({ success: true as const, data: article, message: "Article updated" }, 200);
   })
-  .openapi(batch, (c) => {
-    const data = c.get("core").articles.upsertMany(c.req.valid("json").articles);
+  .openapi(batch, async (c) => {
+    const data = await c.get("core").articles.upsertMany(c.req.valid("json").articles);
     return c.json({ success: true as const, data, message: `${data.created} created, ${data.updated} updated` }, 200);
   })
-  .openapi(remove, (c) => {
-    c.get("core").articles.remove(c.get("principal")!, c.req.valid("param").id);
+  .openapi(remove, async (c) => {
+    await c.get("core").articles.remove(c.get("principal")!, c.req.valid("param").id);
     return c.json({ success: true as const, data: null, message: "Article deleted" }, 200);
   });

@@ -54,8 +54,8 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     const session = await c.get("core").users.changePassword(p.userId, c.req.valid("json"));
     return c.json({ success: true as const, data: session, message: "Password changed" }, 200);
   })
-  .openapi(logoutAll, (c) => {
+  .openapi(logoutAll, async (c) => {
     const p = requireJwt(c.get("principal"));
-    c.get("core").users.logoutAll(p.userId);
+    await c.get("core").users.logoutAll(p.userId);
     return c.json({ success: true as const, data: null, message: "Logged out everywhere" }, 200);
   });

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireJwt } from "../../auth/principal.ts";
-import { createdKeySchema, createKeyInput, idParam, keyRecordSchema } from "../../core/schemas.ts";
+import { createdKeySchema, createKeyInput, idParam, keyRecordSchema, keysQuery } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody, responses } from "../envelope.ts";
 import { authenticate } from "../middleware.ts";
@@ -15,8 +15,10 @@ const create = createRoute({
   responses: responses(createdKeySchema, "The key, shown this once", 201),
 });
 const list = createRoute({
-  method: "get", path: "/", tags, security, middleware, summary: "Your keys, newest first (never the key itself)",
-  responses: responses(z.array(keyRecordSchema), "Your keys"),
+  method: "get", path: "/", tags, security, middleware,
+  summary: "Your keys, newest first, in pages (never the key itself)",
+  request: { query: keysQuery },
+  responses: responses(z.array(keyRecordSchema), "One page of your keys; meta carries nextCursor and hasMore"),
 });
 const revoke = createRoute({
   method: "delete", path: "/{id}", tags, security, middleware, summary: "Revoke one of your keys",
@@ -25,17 +27,18 @@ const revoke = createRoute({
 });
 
 export const keyRoutes = new OpenAPIHono<AppEnv>()
-  .openapi(create, (c) => {
+  .openapi(create, async (c) => {
     const p = requireJwt(c.get("principal"));
-    const data = c.get("core").keys.create(p, c.req.valid("json"));
+    const data = await c.get("core").keys.create(p, c.req.valid("json"));
     return c.json({ success: true as const, data, message: "API key created. Save it now - it cannot be retrieved again." }, 201);
   })
   .openapi(list, (c) => {
     const p = requireJwt(c.get("principal"));
-    return c.json({ success: true as const, data: c.get("core").keys.list(p.userId) }, 200);
+    const { items, meta } = c.get("core").keys.list(p.userId, c.req.valid("query"));
+    return c.json({ success: true as const, data: items, meta }, 200);
   })
-  .openapi(revoke, (c) => {
+  .openapi(revoke, async (c) => {
     const p = requireJwt(c.get("principal"));
-    c.get("core").keys.revoke(p.userId, c.req.valid("param").id);
+    await c.get("core").keys.revoke(p.userId, c.req.valid("param").id);
     return c.json({ success: true as const, data: null, message: "API key revoked" }, 200);
   });

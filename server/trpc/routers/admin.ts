@@ -7,8 +7,8 @@ export const adminRouter = router({
     update: adminProcedure
       .input(idParam.extend({ data: adminKeyUpdate }))
       .mutation(({ ctx, input }) => ctx.core.keys.adminUpdate(input.id, input.data)),
-    delete: adminProcedure.input(idParam).mutation(({ ctx, input }) => {
-      ctx.core.keys.adminDelete(input.id);
+    delete: adminProcedure.input(idParam).mutation(async ({ ctx, input }) => {
+      await ctx.core.keys.adminDelete(input.id);
       return { success: true as const };
     }),
   }),

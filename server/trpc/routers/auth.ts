@@ -8,8 +8,8 @@ export const authRouter = router({
   changePassword: jwtProcedure
     .input(changePasswordInput)
     .mutation(({ ctx, input }) => ctx.core.users.changePassword(ctx.principal.userId, input)),
-  logoutAll: jwtProcedure.mutation(({ ctx }) => {
-    ctx.core.users.logoutAll(ctx.principal.userId);
+  logoutAll: jwtProcedure.mutation(async ({ ctx }) => {
+    await ctx.core.users.logoutAll(ctx.principal.userId);
     return { success: true as const };
   }),
 });

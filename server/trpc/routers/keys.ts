@@ -1,11 +1,14 @@
-import { createKeyInput, idParam } from "../../core/schemas.ts";
-import { jwtProcedure, router } from "../init.ts";
+import { createKeyInput, idParam, keysQuery } from "../../core/schemas.ts";
+import { flatPage, jwtProcedure, router } from "../init.ts";
 
 export const keysRouter = router({
   create: jwtProcedure.input(createKeyInput).mutation(({ ctx, input }) => ctx.core.keys.create(ctx.principal, input)),
-  list: jwtProcedure.query(({ ctx }) => ctx.core.keys.list(ctx.principal.userId)),
-  revoke: jwtProcedure.input(idParam).mutation(({ ctx, input }) => {
-    ctx.core.keys.revoke(ctx.principal.userId, input.id);
+  // Paged like every list: { items, nextCursor, hasMore }; no input = the first page of up to 100.
+  list: jwtProcedure
+    .input(keysQuery.prefault({}))
+    .query(({ ctx, input }) => flatPage(ctx.core.keys.list(ctx.principal.userId, input))),
+  revoke: jwtProcedure.input(idParam).mutation(async ({ ctx, input }) => {
+    await ctx.core.keys.revoke(ctx.principal.userId, input.id);
     return { success: true as const };
   }),
 });
