@@ -7,10 +7,16 @@
 // Beside req/s, each server's own CPU time per request (/proc/<pid>/stat, over the measured window only): other
 // tenants of a shared box slow a round down, but they do not add CPU time to our process, so this ratio is the
 // steadier measure of what the feature costs.
+// Last, the same comparison in process (app.fetch, no sockets, no load generator): blocks of requests to both
+// apps interleaved in random order, CPU per request from process.cpuUsage, median over the blocks.
 // Knobs as in bench/run.ts: BENCH_DURATION_S (5), BENCH_WARMUP_S (1), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bootCore } from "../server/boot.ts";
+import { testConfig } from "../server/config.ts";
+import { createApp } from "../server/http/app.ts";
+import { batchedLines, createLogger } from "../server/logger.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { cleanupAll, onCleanup, stop, track } from "./procs.ts";
 
@@ -67,12 +73,14 @@ async function startServer(name: string, env: Record<string, string>): Promise<S
   return { name, url: `http://127.0.0.1:${/BENCH_READY (\d+)/.exec(out)![1]}`, log, pid: proc.pid, stop: () => stop(proc) };
 }
 
-async function call(base: string, path: string, init: { method?: string; json?: unknown; token?: string } = {}) {
-  const res = await fetch(base + path, {
+type Fetch = { fetch(r: Request): Response | Promise<Response> };
+async function call(base: string, path: string, init: { method?: string; json?: unknown; token?: string } = {}, app?: Fetch, appPath?: string) {
+  const req = new Request(app ? `http://argus${appPath}` : base + path, {
     method: init.method ?? (init.json ? "POST" : "GET"),
     headers: { "content-type": "application/json", ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
     body: init.json ? JSON.stringify(init.json) : undefined,
   });
+  const res = app ? await app.fetch(req) : await fetch(req);
   const body = (await res.json()) as any;
   if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
   return body.data;
@@ -141,6 +149,38 @@ async function main() {
   console.log(`\n- "on" wrote ${lines.toLocaleString("en")} access-log lines; its /metrics counted ${counted} key requests; "off" /metrics answered ${offScrape}`);
   console.log(`  [${ratio >= 0.9 ? "MET " : "MISS"}] on ≥ 0.9× off req/s: ${ratio.toFixed(2)}×`);
   console.log(`  [info] requests per CPU second, on ÷ off: ${cpuRatio.toFixed(2)}×`);
+  const inproc = await inProcess();
+  console.log(`  [info] in process (app.fetch), median CPU per request: on ${inproc.on.toFixed(1)} µs, off ${inproc.off.toFixed(1)} µs ` +
+    `(+${(inproc.on - inproc.off).toFixed(1)} µs, ${(inproc.off / inproc.on).toFixed(2)}×)`);
+}
+
+/** CPU µs per key request in process, on vs off, interleaved; the log lines go to a file like the server's. */
+async function inProcess(): Promise<{ on: number; off: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "argus-bench-obs-"));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const lines = batchedLines(openSync(join(dir, "lines"), "a"));
+  const app = async (on: boolean) => {
+    const dataDir = mkdtempSync(join(tmpdir(), "argus-bench-obs-app-"));
+    onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
+    const config = testConfig({ dataDir, accessLog: on, metrics: on, rateLimitPerMinute: 1e9 });
+    const core = await bootCore(config, { logger: createLogger("info", lines) });
+    onCleanup(() => core.close());
+    const a = createApp(core);
+    const { token } = await call("", "", { json: USER }, a, "/api/auth/register");
+    const { key } = await call("", "", { json: { name: "k" }, token }, a, "/api/keys");
+    return () => a.fetch(new Request("http://argus/api/auth/me", { headers: { "x-api-key": key } }));
+  };
+  const apps = { on: await app(true), off: await app(false), samples: { on: [] as number[], off: [] as number[] } };
+  for (let block = 0; block < 400; block++) {
+    for (const name of Math.random() < 0.5 ? (["on", "off"] as const) : (["off", "on"] as const)) {
+      const before = process.cpuUsage();
+      for (let i = 0; i < 200; i++) await (await apps[name]()).arrayBuffer();
+      const used = process.cpuUsage(before);
+      if (block >= 50) apps.samples[name].push((used.user + used.system) / 200);
+    }
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  return { on: median(apps.samples.on), off: median(apps.samples.off) };
 }
 
 process.on("SIGINT", () => void cleanupAll().then(() => process.exit(130)));

@@ -8,33 +8,38 @@ export type Logger = Record<Level, (msg: string, fields?: Record<string, unknown
   json(level: Level, msg: string, fields: string): void;
 };
 
-let pending: string[] = [];
-let bytes = 0;
-let timer: ReturnType<typeof setTimeout> | undefined;
 const FLUSH_MS = 20;
 const FLUSH_BYTES = 64 * 1024;
 
-function flushStderr() {
-  if (timer) clearTimeout(timer);
-  timer = undefined;
-  if (pending.length === 0) return;
-  const out = pending.join("\n") + "\n";
-  pending = [];
-  bytes = 0;
-  writeSync(2, out); // synchronous, so nothing is lost at exit, and lines never interleave
-}
-process.on("exit", flushStderr);
-
 /**
- * Lines gathered for up to 20 ms (or 64 KiB) and written to stderr in one call: with the access log on, a
- * request must not cost a write(2) of its own. Exiting writes what is left.
+ * Lines gathered for up to 20 ms (or 64 KiB) and written to `fd` in one call: with the access log on, a
+ * request must not cost a write(2) of its own. Writes are synchronous, so lines never interleave and exiting
+ * writes what is left.
  */
-export function stderrLines(line: string) {
-  pending.push(line);
-  bytes += line.length;
-  if (bytes >= FLUSH_BYTES) flushStderr();
-  else if (!timer) (timer = setTimeout(flushStderr, FLUSH_MS)).unref();
+export function batchedLines(fd: number): (line: string) => void {
+  let pending: string[] = [];
+  let bytes = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const out = pending.join("\n") + "\n";
+    pending = [];
+    bytes = 0;
+    writeSync(fd, out);
+  };
+  process.on("exit", flush);
+  return (line) => {
+    pending.push(line);
+    bytes += line.length;
+    if (bytes >= FLUSH_BYTES) flush();
+    else if (!timer) (timer = setTimeout(flush, FLUSH_MS)).unref();
+  };
 }
+
+/** Every logger's default: stderr, batched. */
+export const stderrLines = batchedLines(2);
 
 let isoMs = -1;
 let iso = "";
