@@ -17,8 +17,9 @@ import { bootCore } from "../server/boot.ts";
 import { testConfig } from "../server/config.ts";
 import { createApp } from "../server/http/app.ts";
 import { batchedLines, createLogger } from "../server/logger.ts";
-import { runLoad, type LoadResult } from "./load.ts";
-import { cleanupAll, onCleanup, stop, track } from "./procs.ts";
+import { runLoad, type LoadResult } from "./lib/load.ts";
+import { cleanupAll, onCleanup, stop, track } from "./lib/procs.ts";
+import { cpuSeconds } from "./lib/procstat.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DURATION_MS = Number(process.env.BENCH_DURATION_S ?? 5) * 1000;
@@ -32,14 +33,6 @@ const USER = { email: "bench-user@example.com", password: "bench user password" 
 
 type Server = { name: string; url: string; log: string; pid: number; stop(): Promise<void> };
 type Round = LoadResult & { cpuUsPerRequest: number };
-
-const TICKS = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
-/** User + system CPU seconds the process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // after "pid (comm) ": field 3 onwards
-  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime
-}
 
 /** bench/server.ts on a kernel-chosen port, stderr (the logs) to a file in its data dir. */
 async function startServer(name: string, env: Record<string, string>): Promise<Server> {

@@ -40,12 +40,18 @@ export async function bootCore(config: Config, opts: BootOptions = {}): Promise<
   const work = metrics ? watchWork(threaded, metrics) : threaded;
   const core = createCore({
     db, work, clock, config, logger, limiter, metrics,
-    jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret),
+    jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret, logger),
     passwordCost: opts.passwordCost,
   });
+  metrics?.watch({ hashingQueue: () => core.hashing.load().waiting });
   if (config.adminEmail && config.adminPassword) {
-    if (await core.users.ensureAdmin(config.adminEmail, config.adminPassword)) {
-      logger.info("created admin from ARGUS_ADMIN_EMAIL", { email: config.adminEmail });
+    const outcome = await core.users.ensureAdmin(config.adminEmail, config.adminPassword);
+    if (outcome === "created") logger.info("created admin from ARGUS_ADMIN_EMAIL", { email: config.adminEmail });
+    if (outcome === "not-admin") {
+      logger.warn("ARGUS_ADMIN_EMAIL belongs to an existing non-admin user; no admin was created", {
+        email: config.adminEmail,
+        action: "promote that user with `argus users set-role <email> admin`, or set ARGUS_ADMIN_EMAIL to a new address",
+      });
     }
   }
   return core;

@@ -1,3 +1,4 @@
+import { throttleKey } from "../core/address.ts";
 import type { Core } from "../core/index.ts";
 import type { Scope, User } from "../core/schemas.ts";
 import { toUser } from "../core/users.ts";
@@ -36,7 +37,7 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
   } catch (e) {
     // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).
     if (e instanceof AppError && e.code === "UNAUTHORIZED") {
-      const d = await core.deps.limiter.consume(`badkey:${creds.clientIp}`, BAD_KEYS_PER_MINUTE, 60_000, 1);
+      const d = await core.deps.limiter.consume(`badkey:${throttleKey(creds.clientIp)}`, BAD_KEYS_PER_MINUTE, 60_000, 1);
       if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many invalid API keys, try again later");
     }
     throw e;

@@ -3,7 +3,7 @@ import { createKeyInput, idParam, type KeyRecord } from "../core/schemas.ts";
 import { notFound } from "../errors.ts";
 import { InvalidValue, lookup, parse, required, validate } from "./args.ts";
 import { withCore } from "./context.ts";
-import { emit, table, when } from "./output.ts";
+import { emit, printable, table, when } from "./output.ts";
 
 const ownerByEmail = (core: Core, email: string) => {
   const row = core.users.findByEmail(email);
@@ -43,7 +43,7 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
     });
     if (values.json) return emit(true, created, () => "");
     // The key alone on stdout so `KEY=$(argus keys create ...)` works; the note goes to stderr.
-    console.error(`created API key "${created.name}" (id ${created.id}) for ${email}; it is shown only this once:`);
+    console.error(printable(`created API key "${created.name}" (id ${created.id}) for ${email}; it is shown only this once:`));
     console.log(created.key);
   },
 
@@ -80,9 +80,17 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
     await withCore((core) => core.keys.revoke(null, id));
     emit(values.json, { id, revoked: true }, () => `revoked API key ${id}`);
   },
+
+  async "revoke-all"(args) {
+    const { values } = parse(args, { email: { type: "string" } });
+    const email = required(values.email, "email");
+    // After a compromise: every key of the user stops working at once, in a running server too.
+    const revoked = await withCore((core) => core.keys.revokeAll(ownerByEmail(core, email).id));
+    emit(values.json, { email: email.trim().toLowerCase(), revoked }, () => `revoked ${revoked} API key(s) of ${email.trim().toLowerCase()}`);
+  },
 };
 
-/** `argus keys <create|list|revoke>`: key management for a named user, from the host. */
+/** `argus keys <create|list|revoke|revoke-all>`: key management for a named user, from the host. */
 export async function keysCommand(args: string[]) {
   const [sub, ...rest] = args;
   await lookup(subcommands, sub, "keys subcommand")(rest);

@@ -1,5 +1,6 @@
 import { createArticles } from "./articles.ts";
 import type { CoreDeps } from "./deps.ts";
+import { createHashing } from "./hashing.ts";
 import { createKeys } from "./keys.ts";
 import { createLimits } from "./limits.ts";
 import { createTokens } from "./tokens.ts";
@@ -9,7 +10,12 @@ import { createUsers } from "./users.ts";
 export function createCore(deps: CoreDeps) {
   const tokens = createTokens(deps.jwtSecret, deps.clock);
   const keys = createKeys(deps);
-  const users = createUsers(deps, tokens, () => keys.invalidate());
+  const hashing = createHashing({
+    concurrency: navigator.hardwareConcurrency,
+    maxQueue: deps.config.hashQueueMax,
+    cost: deps.passwordCost,
+  });
+  const users = createUsers(deps, tokens, () => keys.invalidate(), hashing, (userId) => keys.revokeAll(userId));
   const limits = createLimits(deps);
   return {
     deps,
@@ -17,6 +23,7 @@ export function createCore(deps: CoreDeps) {
     users,
     keys,
     limits,
+    hashing,
     articles: createArticles(deps),
     /** Writes pending key uses, stops the database threads, closes the limiter and this thread's connection. */
     async close() {

@@ -98,6 +98,11 @@ export function createKeys(deps: CoreDeps) {
       changed(await work.write("keys.revoke", { id, userId, now: clock.now() }));
     },
 
+    /** Revokes every live key of the user (after a compromise); how many. */
+    async revokeAll(userId: string): Promise<number> {
+      return changed(await work.write("keys.revokeAll", { userId, now: clock.now() }));
+    },
+
     /** The key's owner and limits, or a 401 that says why (unknown keys stay generic). */
     authenticate(plaintext: string): AuthenticatedKey {
       if (!isWellFormedKey(plaintext)) throw deny("invalid", "Invalid API key");

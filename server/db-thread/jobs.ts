@@ -1,7 +1,7 @@
 import type { Db } from "../../db/client.ts";
 import { articleById, latestArticles, listArticles } from "../core/stores/article-reads.ts";
 import { deleteArticle, upsertArticles } from "../core/stores/article-writes.ts";
-import { deleteKey, insertKey, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
+import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
 import { adminUpdateUser, insertUser, updateUser } from "../core/stores/user-writes.ts";
 
 // The jobs the database threads run: small, typed, named. Their arguments and results cross threads by
@@ -13,6 +13,7 @@ export const writeJobs = {
   "users.adminUpdate": adminUpdateUser,
   "keys.insert": insertKey,
   "keys.revoke": revokeKey,
+  "keys.revokeAll": revokeAllKeys,
   "keys.update": updateKey,
   "keys.delete": deleteKey,
   "keys.touch": touchKeys,
@@ -36,4 +37,5 @@ export type JobResult<K extends keyof Jobs> = ReturnType<Jobs[K]>;
 export type JobError =
   | { kind: "app"; code: string; message: string; details?: unknown; retryAfter?: number }
   | { kind: "busy" }
+  | { kind: "replaced" }
   | { kind: "internal"; error: string; message: string };

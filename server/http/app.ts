@@ -7,7 +7,7 @@ import { observeRequests } from "../observability/access-log.ts";
 import { metricsEndpoint } from "../observability/endpoint.ts";
 import { requestIds } from "../observability/request-id.ts";
 import { mountTrpc, trpcRoute } from "../trpc/mount.ts";
-import { clientIp } from "./clientip.ts";
+import { createClientIp } from "./clientip.ts";
 import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
 import { fail } from "./envelope.ts";
@@ -31,12 +31,13 @@ export function createApp(core: Core) {
     },
   });
 
+  const clientIp = createClientIp(config.trustProxy, logger);
   app.use("*", requestIds());
   app.use("*", async (c, next) => {
     c.set("core", core);
     c.set("principal", null);
     c.set("authenticated", false);
-    c.set("clientIp", clientIp(c, config.trustProxy));
+    c.set("clientIp", clientIp(c));
     await next();
   });
   // Outside everything that can refuse a request, so every answer is logged and counted.

@@ -37,6 +37,7 @@ export function watchWork(inner: DbWork, metrics: Metrics): DbWork {
     },
     read: (name, args) => inner.read(name, args),
     load: () => inner.load(),
+    health: () => inner.health(),
     close: () => inner.close(),
   };
 }

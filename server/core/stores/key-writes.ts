@@ -32,6 +32,16 @@ export function revokeKey(db: Db, args: { id: string; userId: string | null; now
   if (revoked.length === 0) throw notFoundKey();
 }
 
+/** Revokes every live key of the user (after a compromise); how many. */
+export function revokeAllKeys(db: Db, args: { userId: string; now: number }): number {
+  return db
+    .update(apiKeys)
+    .set({ revokedAt: new Date(args.now), isActive: false })
+    .where(and(eq(apiKeys.userId, args.userId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id })
+    .all().length;
+}
+
 export function updateKey(db: Db, args: { id: string; patch: { isActive?: boolean; rateLimit?: number | null } }) {
   const patch = Object.fromEntries(Object.entries(args.patch).filter(([, v]) => v !== undefined));
   const row = Object.keys(patch).length > 0

@@ -11,4 +11,9 @@ export const keysRouter = router({
     await ctx.core.keys.revoke(ctx.principal.userId, input.id);
     return { success: true as const };
   }),
+  /** Every one of the caller's keys, e.g. after a compromise. */
+  revokeAll: jwtProcedure.mutation(async ({ ctx }) => ({
+    success: true as const,
+    revoked: await ctx.core.keys.revokeAll(ctx.principal.userId),
+  })),
 });
