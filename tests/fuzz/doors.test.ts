@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import superjson from "superjson";
 import { errorStatus } from "../../server/errors.ts";
 import { appRouter } from "../../server/trpc/router.ts";
 import { createHarness, type Harness } from "../support/harness.ts";
 import { encodeWire, mutateInput, seededRandom, type Ids, type Random } from "./mutate.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // Bounded and seeded: the same requests on every run (FUZZ_SEED picks another sequence when hunting), a few
 // hundred in all, in-process through app.request. Every answer must be a well-formed 2xx/4xx, never a 5xx.

@@ -1,7 +1,9 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { canonicalAddress, throttleKey } from "../../server/core/address.ts";
 import { generateKey } from "../../server/core/keyformat.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The invalid-key throttle allows 50 failures a minute per client address; each test spends one bucket's worth.
 const BAD_KEYS_PER_MINUTE = 50;

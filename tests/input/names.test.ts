@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createArgusClient } from "../../client/index.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
 import { codeOf } from "../support/trpc.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 let h: Harness;
 beforeEach(async () => (h = await createHarness()));
