@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { apiKeys, users } from "../../db/schema.ts";
 import { generateKey } from "../../server/core/keyformat.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // Whatever a caller sends, and wherever it puts it, no log line may hold a key, a JWT, a password, a stored
 // hash or the signing secret. Every request below is answered; then every captured line is checked.

@@ -1,8 +1,10 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createArgusClient } from "../../client/index.ts";
 import { createHarness, listen, type Harness } from "../support/harness.ts";
 import { parsePrometheus, valueOf } from "../support/prometheus.ts";
 import { codeOf } from "../support/trpc.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 const TOKEN = "scrape-token-0123456789";
 const open: (() => unknown)[] = [];

@@ -1,5 +1,7 @@
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { parsePrometheus } from "../support/prometheus.ts";
+
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The metrics tests lean on this reader; it must reject what Prometheus rejects, or a broken /metrics would pass.
 test("the test's Prometheus reader rejects malformed exposition text", () => {
