@@ -15,6 +15,8 @@ export type Principal = {
   keyPrefix?: string;
   scopes?: Scope[];
   rateLimit?: number | null;
+  /** A key's owner's ceiling over all their keys (null = the server default). */
+  userRateLimit?: number | null;
 };
 
 export type Credentials = { authorization?: string | null; apiKey?: string | null; clientIp: string };
@@ -33,7 +35,10 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
   try {
     const key = core.keys.authenticate(creds.apiKey.trim());
     const { user } = key;
-    return { userId: user.id, role: user.role, user, via: "apiKey", keyId: key.keyId, keyPrefix: key.keyPrefix, scopes: key.scopes, rateLimit: key.rateLimit };
+    return {
+      userId: user.id, role: user.role, user, via: "apiKey",
+      keyId: key.keyId, keyPrefix: key.keyPrefix, scopes: key.scopes, rateLimit: key.rateLimit, userRateLimit: key.userRateLimit,
+    };
   } catch (e) {
     // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).
     if (e instanceof AppError && e.code === "UNAUTHORIZED") {

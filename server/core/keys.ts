@@ -11,7 +11,15 @@ import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, Ke
 import { toUser } from "./users.ts";
 import type { KeyOutcome } from "../observability/metrics.ts";
 
-export type AuthenticatedKey = { keyId: string; keyPrefix: string; user: User; scopes: Scope[]; rateLimit: number | null };
+export type AuthenticatedKey = {
+  keyId: string;
+  keyPrefix: string;
+  user: User;
+  scopes: Scope[];
+  rateLimit: number | null;
+  /** The owner's ceiling over all their keys (null = the server default). */
+  userRateLimit: number | null;
+};
 
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
 export function createKeys(deps: CoreDeps) {
@@ -116,7 +124,10 @@ export function createKeys(deps: CoreDeps) {
       if (!user.isActive) throw deny("owner_deactivated", "Account is deactivated");
       lastUsed.touch(key.id);
       deps.metrics?.keyVerified("ok");
-      return { keyId: key.id, keyPrefix: key.keyPrefix, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit };
+      return {
+        keyId: key.id, keyPrefix: key.keyPrefix, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit,
+        userRateLimit: user.rateLimit,
+      };
     },
 
     adminList(q: z.infer<typeof adminKeysQuery>) {

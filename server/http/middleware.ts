@@ -34,7 +34,7 @@ export const authenticate = (opts: { keys: boolean; require?: keyof typeof gates
     if (opts.require) gates[opts.require](principal);
     if (principal?.via !== "apiKey") return next();
 
-    const decision = await core.limits.charge({ keyId: principal.keyId!, rateLimit: principal.rateLimit ?? null });
+    const decision = await core.limits.charge(principal);
     const headers = core.limits.headers(decision);
     if (!decision.allowed) {
       for (const [k, v] of Object.entries(headers)) c.header(k, v);

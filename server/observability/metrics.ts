@@ -110,7 +110,7 @@ export function createMetrics(labels: Record<string, string> = {}) {
   });
   new Gauge({
     name: "argus_rate_limit_store_up",
-    help: "1 while the rate-limit store answers, 0 while it is degraded (Redis unreachable: failing open)",
+    help: "1 while the rate-limit store answers, 0 while it is degraded (the configured Redis is unreachable)",
     registers,
     collect() {
       this.set(sources.limiterUp() ? 1 : 0);

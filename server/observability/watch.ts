@@ -17,6 +17,11 @@ export function watchLimiter(inner: RateLimitStore, metrics: Metrics): RateLimit
       const d = inner.consume(key, limit, windowMs, cost);
       return d instanceof Promise ? d.then((r) => count(key, r)) : count(key, d);
     },
+    consumeAll(charges) {
+      const ds = inner.consumeAll(charges);
+      const countAll = (list: Decision[]) => list.map((d, i) => count(charges[i]!.key, d));
+      return ds instanceof Promise ? ds.then(countAll) : countAll(ds);
+    },
     health: () => inner.health(),
     ready: inner.ready && (() => inner.ready!()),
     close: () => inner.close(),

@@ -63,7 +63,7 @@ const mapErrors = t.middleware(async ({ next }) => {
 async function chargeKey(ctx: Context) {
   const p = ctx.principal;
   if (p?.via !== "apiKey") return;
-  const d = await ctx.core.limits.charge({ keyId: p.keyId!, rateLimit: p.rateLimit ?? null });
+  const d = await ctx.core.limits.charge(p);
   ctx.rate.last = d;
   if (!d.allowed) throw tooManyRequests(d.retryAfter, "Rate limit exceeded");
 }

@@ -69,6 +69,7 @@ beforeAll(async () => {
     ARGUS_ADMIN_EMAIL: ADMIN.email,
     ARGUS_ADMIN_PASSWORD: ADMIN.password,
     ARGUS_RATE_LIMIT_PER_MINUTE: "100000",
+    ARGUS_USER_RATE_LIMIT_PER_MINUTE: "0", // the victim alone sends thousands of keyed requests a minute
   });
   userToken = (await (await post("/api/auth/register", { email: "user@fair.example.com", password: "user password 1" })).json() as any).data.token;
   adminToken = (await (await post("/api/auth/login", ADMIN)).json() as any).data.token;

@@ -105,16 +105,19 @@ describe("GET /metrics", () => {
     expect(delta("argus_rate_limit_denials_total", { limit: "invalid_key" })).toBe(1);
   });
 
-  test("the limiter store gauge reads 0 while Redis is unreachable (failing open)", async () => {
+  test("the limiter store gauge reads 0 while the configured Redis is unreachable", async () => {
     const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const port = probe.port;
     probe.stop(true); // nothing listens there now
     const { h, srv } = await harness({ redisUrl: `redis://127.0.0.1:${port}` });
     const user = await h.signUp();
     const key = await h.createKey(user.token);
-    expect(valueOf(await scrape(srv.url), "argus_rate_limit_store_up")).toBe(1);
+    expect(h.core.deps.limiter.health()).toBe("degraded");
     expect((await h.request("/api/auth/me", { apiKey: key.key })).status).toBe(200);
     expect(valueOf(await scrape(srv.url), "argus_rate_limit_store_up")).toBe(0);
+    // The same gauge reads 1 on a store that answers (the in-process one).
+    const healthy = await harness();
+    expect(valueOf(await scrape(healthy.srv.url), "argus_rate_limit_store_up")).toBe(1);
   });
 });
 
