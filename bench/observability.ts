@@ -45,7 +45,8 @@ async function startServer(name: string, env: Record<string, string>): Promise<S
       cwd: ROOT,
       env: {
         ...inherited, PORT: "0", HOST: "127.0.0.1", ARGUS_DATA_DIR: dataDir, ARGUS_LOG_LEVEL: "info",
-        ARGUS_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT), ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password,
+        ARGUS_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT), ARGUS_USER_RATE_LIMIT_PER_MINUTE: "0", ARGUS_SIGNUP_LIMIT_PER_HOUR: "0",
+        ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password,
         ...env,
       },
       stdout: "pipe",
@@ -155,7 +156,7 @@ async function inProcess(): Promise<{ on: number; off: number }> {
   const app = async (on: boolean) => {
     const dataDir = mkdtempSync(join(tmpdir(), "argus-bench-obs-app-"));
     onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = testConfig({ dataDir, accessLog: on, metrics: on, rateLimitPerMinute: 1e9 });
+    const config = testConfig({ dataDir, accessLog: on, metrics: on, rateLimitPerMinute: 1e9, userRateLimitPerMinute: 0 });
     const core = await bootCore(config, { logger: createLogger("info", lines) });
     onCleanup(() => core.close());
     const a = createApp(core);
