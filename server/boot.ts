@@ -7,6 +7,9 @@ import { createMemoryStore } from "./core/ratelimit/memory.ts";
 import type { RateLimitStore } from "./core/ratelimit/store.ts";
 import { resolveJwtSecret } from "./core/secret.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics } from "./observability/metrics.ts";
+import { watchLimiter, watchWork } from "./observability/watch.ts";
+import { isWorkerChild } from "./workers.ts";
 
 export type BootOptions = {
   clock?: Clock;
@@ -26,15 +29,21 @@ export async function bootCore(config: Config, opts: BootOptions = {}): Promise<
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = openDatabase(config.dataDir, opts.migrationsFolder);
-  const limiter = opts.limiter ?? (await createLimiter(config, clock, logger));
-  const work = opts.threads === false
+  const store = opts.limiter ?? (await createLimiter(config, clock, logger));
+  const threaded = opts.threads === false
     ? createInlineWork(db)
     : createThreadedWork({ file: databaseFile(config.dataDir), readers: READ_THREADS, logger });
+  // One registry per core. Under ARGUS_WORKERS each process counts alone and a scrape reaches one of them:
+  // `pid` tells them apart.
+  const metrics = config.metrics ? createMetrics(isWorkerChild() ? { pid: String(process.pid) } : {}) : undefined;
+  const limiter = metrics ? watchLimiter(store, metrics) : store;
+  const work = metrics ? watchWork(threaded, metrics) : threaded;
   const core = createCore({
-    db, work, clock, config, logger, limiter,
+    db, work, clock, config, logger, limiter, metrics,
     jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret, logger),
     passwordCost: opts.passwordCost,
   });
+  metrics?.watch({ hashingQueue: () => core.hashing.load().waiting });
   if (config.adminEmail && config.adminPassword) {
     const outcome = await core.users.ensureAdmin(config.adminEmail, config.adminPassword);
     if (outcome === "created") logger.info("created admin from ARGUS_ADMIN_EMAIL", { email: config.adminEmail });

@@ -23,6 +23,9 @@ const envSchema = z.object({
   ARGUS_REDIS_URL: z.url().optional(),
   ARGUS_WORKERS: int(1, 64).default(1),
   ARGUS_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  ARGUS_ACCESS_LOG: bool.default(true),
+  ARGUS_METRICS: bool.default(true),
+  ARGUS_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").max(256).optional(),
 });
 
 export type Config = {
@@ -46,6 +49,11 @@ export type Config = {
   redisUrl?: string;
   workers: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** One `info` line per request. */
+  accessLog: boolean;
+  /** Collect Prometheus metrics (served at /metrics to loopback, or to anyone with the token). */
+  metrics: boolean;
+  metricsToken?: string;
 };
 
 export class ConfigError extends Error {}
@@ -82,6 +90,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.ARGUS_REDIS_URL,
     workers: e.ARGUS_WORKERS,
     logLevel: e.ARGUS_LOG_LEVEL,
+    accessLog: e.ARGUS_ACCESS_LOG,
+    metrics: e.ARGUS_METRICS,
+    metricsToken: e.ARGUS_METRICS_TOKEN,
   };
 }
 

@@ -13,6 +13,8 @@ export type Principal = {
   /** Set when the JWT came from the console's session cookie rather than an Authorization header. */
   cookie?: true;
   keyId?: string;
+  /** The key's first 8 characters (`argus_ab`), safe to log. */
+  keyPrefix?: string;
   scopes?: Scope[];
   rateLimit?: number | null;
   /** A key's owner's ceiling over all their keys (null = the server default). */
@@ -48,7 +50,7 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
     const { user } = key;
     return {
       userId: user.id, role: user.role, user, via: "apiKey",
-      keyId: key.keyId, scopes: key.scopes, rateLimit: key.rateLimit, userRateLimit: key.userRateLimit,
+      keyId: key.keyId, keyPrefix: key.keyPrefix, scopes: key.scopes, rateLimit: key.rateLimit, userRateLimit: key.userRateLimit,
     };
   } catch (e) {
     // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).

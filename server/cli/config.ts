@@ -35,6 +35,9 @@ export function describeConfig(c: Config): Record<string, string | number | bool
     ARGUS_REDIS_URL: c.redisUrl ? maskUrl(c.redisUrl) : "(unset: in-process limiter)",
     ARGUS_WORKERS: c.workers,
     ARGUS_LOG_LEVEL: c.logLevel,
+    ARGUS_ACCESS_LOG: c.accessLog,
+    ARGUS_METRICS: c.metrics,
+    ARGUS_METRICS_TOKEN: c.metricsToken ? "***" : "(unset: loopback only)",
   };
 }
 

@@ -3,6 +3,7 @@ import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { DbWork } from "../db-thread/work.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import type { RateLimitStore } from "./ratelimit/store.ts";
 
 /** What every core service is built from. Tests build it with a temp db and a manual clock. */
@@ -18,4 +19,6 @@ export type CoreDeps = {
   jwtSecret: string;
   /** argon2id cost; production uses Bun's defaults (64 MiB, t=2). */
   passwordCost?: { memoryCost: number; timeCost: number };
+  /** Prometheus counters of this core; absent when ARGUS_METRICS=false. */
+  metrics?: Metrics;
 };

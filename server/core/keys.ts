@@ -9,9 +9,11 @@ import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
 import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, keysQuery, Scope, User } from "./schemas.ts";
 import { toUser } from "./users.ts";
+import type { KeyOutcome } from "../observability/metrics.ts";
 
 export type AuthenticatedKey = {
   keyId: string;
+  keyPrefix: string;
   user: User;
   scopes: Scope[];
   rateLimit: number | null;
@@ -44,6 +46,12 @@ export function createKeys(deps: CoreDeps) {
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
     .prepare();
+
+  /** A refusal, counted by outcome. */
+  const deny = (outcome: KeyOutcome, message: string) => {
+    deps.metrics?.keyVerified(outcome);
+    return unauthorized(message);
+  };
 
   // A change this process made is visible to the cache at once (other processes' via data_version).
   const changed = <T>(result: T): T => {
@@ -105,17 +113,21 @@ export function createKeys(deps: CoreDeps) {
 
     /** The key's owner and limits, or a 401 that says why (unknown keys stay generic). */
     authenticate(plaintext: string): AuthenticatedKey {
-      if (!isWellFormedKey(plaintext)) throw unauthorized("Invalid API key");
+      if (!isWellFormedKey(plaintext)) throw deny("invalid", "Invalid API key");
       const hash = digestKey(plaintext);
       const found = cache.get(hash, () => byDigest.get({ hash }));
-      if (!found) throw unauthorized("Invalid API key");
+      if (!found) throw deny("invalid", "Invalid API key");
       const { key, user } = found;
-      if (key.revokedAt) throw unauthorized("API key has been revoked");
-      if (!key.isActive) throw unauthorized("API key is deactivated");
-      if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) throw unauthorized("API key has expired");
-      if (!user.isActive) throw unauthorized("Account is deactivated");
+      if (key.revokedAt) throw deny("revoked", "API key has been revoked");
+      if (!key.isActive) throw deny("deactivated", "API key is deactivated");
+      if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) throw deny("expired", "API key has expired");
+      if (!user.isActive) throw deny("owner_deactivated", "Account is deactivated");
       lastUsed.touch(key.id);
-      return { keyId: key.id, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit, userRateLimit: user.rateLimit };
+      deps.metrics?.keyVerified("ok");
+      return {
+        keyId: key.id, keyPrefix: key.keyPrefix, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit,
+        userRateLimit: user.rateLimit,
+      };
     },
 
     adminList(q: z.infer<typeof adminKeysQuery>) {

@@ -111,7 +111,10 @@ export function createUsers(
       const row = byEmail.get({ email: input.email });
       const ok = await throttled(limiter, loginThrottles(input.email, clientIp), "Too many failed login attempts, try again later",
         async () => (await hashing.verify(input.password, row?.passwordHash ?? (await dummyHash))) && row !== undefined);
-      if (!row || !ok) throw unauthorized(INVALID_LOGIN);
+      if (!row || !ok) {
+        deps.metrics?.loginFailed();
+        throw unauthorized(INVALID_LOGIN);
+      }
       if (!row.isActive) throw forbidden("Account is deactivated");
       return session(row);
     },

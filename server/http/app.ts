@@ -1,10 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Core } from "../core/index.ts";
 import { AppError, issueDetails } from "../errors.ts";
-import { mountTrpc } from "../trpc/mount.ts";
+import { observeRequests } from "../observability/access-log.ts";
+import { metricsEndpoint } from "../observability/endpoint.ts";
+import { requestIds } from "../observability/request-id.ts";
+import { mountTrpc, trpcRoute } from "../trpc/mount.ts";
 import { createClientIp } from "./clientip.ts";
 import { contentSecurityPolicy } from "./csp.ts";
 import { mountDocs } from "./docs.ts";
@@ -35,8 +37,7 @@ export function createApp(core: Core) {
 
   app.use("*", contentSecurityPolicy());
   const clientIp = createClientIp(config.trustProxy, logger);
-  app.use("*", requestId());
-  app.use("*", secureHeaders());
+  app.use("*", requestIds());
   app.use("*", async (c, next) => {
     c.set("core", core);
     c.set("principal", null);
@@ -44,6 +45,10 @@ export function createApp(core: Core) {
     c.set("clientIp", clientIp(c));
     await next();
   });
+  // Outside everything that can refuse a request, so every answer is logged and counted.
+  app.use("*", observeRequests(core, trpcRoute));
+  app.use("*", secureHeaders());
+  app.use("/metrics", metricsEndpoint(config, core.deps.metrics));
   app.use("*", sameOriginMutations(config.trustProxy));
   // Routes that accept API keys: charge the key before any body check, so every answer carries its headers.
   for (const path of KEY_PATHS) app.use(path, authenticate({ keys: true }));

@@ -8,5 +8,9 @@ export type AppEnv = {
     authenticated: boolean;
     requestId: string;
     clientIp: string;
+    /** A route pattern set by a handler the router cannot name (`/metrics`), for the access log and metrics. */
+    route?: string;
+    /** Why a tRPC call failed, noted by the tRPC door (REST failures are read from the caught error). */
+    failure?: { code: string; reason: string };
   };
 };

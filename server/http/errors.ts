@@ -2,6 +2,7 @@ import type { Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError } from "../errors.ts";
 import { describeError, type Logger } from "../logger.ts";
+import { routePattern } from "../observability/access-log.ts";
 import { fail } from "./envelope.ts";
 
 /** Every thrown thing becomes the envelope; unknown errors are logged with the request id and answered opaquely. */
@@ -16,7 +17,7 @@ export const onError = (logger: Logger) => (err: Error, c: Context) => {
   logger.error("unhandled error", {
     requestId: c.get("requestId"),
     method: c.req.method,
-    path: c.req.path,
+    route: routePattern(c, () => null), // the pattern, not the path: a path can carry a caller's key
     ...describeError(err),
   });
   return fail(c, new AppError("INTERNAL", "Internal server error"));

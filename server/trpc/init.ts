@@ -14,6 +14,8 @@ export type Context = {
   clientIp: string;
   /** The latest rate-limit decision in this request, for the response headers. */
   rate: { last?: Decision };
+  /** Tells the access log why the request failed (set by the HTTP mount; absent for in-process callers). */
+  noteFailure?: (failure: { code: string; reason: string }) => void;
 };
 
 const trpcCode = {

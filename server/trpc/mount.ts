@@ -11,6 +11,13 @@ import { appRouter } from "./router.ts";
 
 export const MAX_BATCH = 50;
 
+const procedures = new Set(Object.keys(appRouter._def.procedures));
+/** `/trpc/a.b,c.d` as a route pattern when every name is a procedure; null otherwise (names are caller input). */
+export function trpcRoute(path: string): string | null {
+  const names = path.slice("/trpc/".length).split(",");
+  return names.length <= MAX_BATCH && names.every((n) => procedures.has(n)) ? path : null;
+}
+
 /** tRPC at /trpc: same credentials, same limits, same core. */
 export function mountTrpc(app: Hono<AppEnv>, core: Core) {
   app.use(
@@ -19,7 +26,10 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
       endpoint: "/trpc",
       router: appRouter,
       createContext: async (_opts, c): Promise<Context> => {
-        const ctx: Context = { core, principal: null, authError: null, clientIp: c.get("clientIp"), rate: {} };
+        const ctx: Context = {
+          core, principal: null, authError: null, clientIp: c.get("clientIp"), rate: {},
+          noteFailure: (failure) => c.set("failure", failure),
+        };
         try {
           ctx.principal = await resolvePrincipal(core, {
             authorization: c.req.header("authorization"),
@@ -31,13 +41,20 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
           if (!(e instanceof AppError)) throw e;
           ctx.authError = e;
         }
+        c.set("principal", ctx.principal);
         return ctx;
       },
       // Batches are bounded, so one request cannot queue unbounded work (the client link uses the same cap).
       maxBatchSize: MAX_BATCH,
       responseMeta: ({ ctx, errors }) => {
         // The router's context type is opaque (see RouterContext); this is the Context createContext made.
-        const last = (ctx as Context | undefined)?.rate.last;
+        const context = ctx as Context | undefined;
+        const first = errors[0];
+        if (first) {
+          const cause = first.cause instanceof AppError ? first.cause : undefined;
+          context?.noteFailure?.({ code: cause?.code ?? first.code, reason: cause?.message ?? first.code });
+        }
+        const last = context?.rate.last;
         const headers = new Headers(last ? core.limits.headers(last) : {});
         // A throttle's 429 (login, invalid keys) says when to come back, as it does over REST.
         const retryAfter = Math.max(0, ...errors.map((e) => (e.cause instanceof AppError && e.cause.retryAfter) || 0));
