@@ -1,4 +1,5 @@
 import type { Core } from "../core/index.ts";
+import type { KeyIdentity } from "../core/key-schemas.ts";
 import type { Scope, User } from "../core/schemas.ts";
 import { toUser } from "../core/users.ts";
 import { AppError, forbidden, tooManyRequests, unauthorized } from "../errors.ts";
@@ -12,6 +13,8 @@ export type Principal = {
   keyId?: string;
   scopes?: Scope[];
   rateLimit?: number | null;
+  /** The key behind a key principal: id, name, keyPrefix and its metadata. */
+  key?: KeyIdentity;
 };
 
 export type Credentials = { authorization?: string | null; apiKey?: string | null; clientIp: string };
@@ -28,12 +31,16 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
   }
   if (!creds.apiKey) return null;
   try {
-    const key = core.keys.authenticate(creds.apiKey.trim());
+    const key = core.keys.authenticate(creds.apiKey.trim(), creds.clientIp);
     const { user } = key;
-    return { userId: user.id, role: user.role, user, via: "apiKey", keyId: key.keyId, scopes: key.scopes, rateLimit: key.rateLimit };
+    return {
+      userId: user.id, role: user.role, user, via: "apiKey", keyId: key.keyId, scopes: key.scopes, rateLimit: key.rateLimit,
+      key: key.identity,
+    };
   } catch (e) {
     // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).
-    if (e instanceof AppError && e.code === "UNAUTHORIZED") {
+    // A key used from outside its allowlist counts as an invalid one.
+    if (e instanceof AppError && (e.code === "UNAUTHORIZED" || e.code === "IP_NOT_ALLOWED")) {
       const d = await core.deps.limiter.consume(`badkey:${creds.clientIp}`, BAD_KEYS_PER_MINUTE, 60_000, 1);
       if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many invalid API keys, try again later");
     }

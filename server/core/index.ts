@@ -1,5 +1,6 @@
 import { createArticles } from "./articles.ts";
 import type { CoreDeps } from "./deps.ts";
+import { createKeyLifecycle } from "./key-lifecycle.ts";
 import { createKeys } from "./keys.ts";
 import { createLimits } from "./limits.ts";
 import { createTokens } from "./tokens.ts";
@@ -16,6 +17,7 @@ export function createCore(deps: CoreDeps) {
     tokens,
     users,
     keys,
+    keyLifecycle: createKeyLifecycle(deps, keys),
     limits,
     articles: createArticles(deps),
     /** Writes pending key uses, stops the database threads, closes the limiter and this thread's connection. */

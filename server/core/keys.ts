@@ -1,16 +1,21 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys, users, type ApiKeyRow, type UserRow } from "../../db/schema.ts";
-import { badRequest, forbidden, unauthorized } from "../errors.ts";
+import { AppError, badRequest, forbidden, unauthorized } from "../errors.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
+import { allowsAddress, lifecycleFields, settingsValues } from "./key-lifecycle.ts";
+import type { KeyIdentity } from "./key-schemas.ts";
 import { createKeyCache } from "./keycache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
+import { held } from "./stores/key-live.ts";
 import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, keysQuery, Scope, User } from "./schemas.ts";
 import { toUser } from "./users.ts";
 
-export type AuthenticatedKey = { keyId: string; user: User; scopes: Scope[]; rateLimit: number | null };
+export type AuthenticatedKey = {
+  keyId: string; user: User; scopes: Scope[]; rateLimit: number | null; identity: KeyIdentity;
+};
 
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
 export function createKeys(deps: CoreDeps) {
@@ -29,6 +34,7 @@ export function createKeys(deps: CoreDeps) {
     expiresAt: row.expiresAt,
     scopes: row.scopes as Scope[],
     rateLimit: row.rateLimit,
+    ...lifecycleFields(row),
   });
 
   const byDigest = db
@@ -67,18 +73,25 @@ export function createKeys(deps: CoreDeps) {
           scopes,
           expiresAt: input.expiresAt ?? null,
           createdAt: new Date(clock.now()),
+          ...settingsValues(input),
         },
       });
       return { ...toRecord(row), key };
     },
 
-    /** One page of the caller's unrevoked keys, newest first. */
+    /** One page of the caller's keys, newest first: held ones, or every one with includeRevoked. */
     list(userId: string, q: z.infer<typeof keysQuery>) {
       const after = q.cursor ? decodeCursor(q.cursor) : undefined;
       const rows = db
         .select()
         .from(apiKeys)
-        .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt), afterCursor(apiKeys.createdAt, apiKeys.id, after)))
+        .where(
+          and(
+            eq(apiKeys.userId, userId),
+            q.includeRevoked ? undefined : held(clock.now()),
+            afterCursor(apiKeys.createdAt, apiKeys.id, after),
+          ),
+        )
         .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
         .limit(q.limit + 1)
         .all();
@@ -87,12 +100,12 @@ export function createKeys(deps: CoreDeps) {
     },
 
     /** Revokes one of the caller's own keys (anyone else's looks like it does not exist); no owner = an operator. */
-    async revoke(userId: string | null, id: string) {
-      changed(await work.write("keys.revoke", { id, userId, now: clock.now() }));
+    async revoke(userId: string | null, id: string, reason?: string | null) {
+      changed(await work.write("keys.revoke", { id, userId, now: clock.now(), reason }));
     },
 
-    /** The key's owner and limits, or a 401 that says why (unknown keys stay generic). */
-    authenticate(plaintext: string): AuthenticatedKey {
+    /** The key's owner and limits, or a 401 that says why (unknown keys stay generic), or 403 from elsewhere. */
+    authenticate(plaintext: string, clientIp: string): AuthenticatedKey {
       if (!isWellFormedKey(plaintext)) throw unauthorized("Invalid API key");
       const hash = digestKey(plaintext);
       const found = cache.get(hash, () => byDigest.get({ hash }));
@@ -100,10 +113,14 @@ export function createKeys(deps: CoreDeps) {
       const { key, user } = found;
       if (key.revokedAt) throw unauthorized("API key has been revoked");
       if (!key.isActive) throw unauthorized("API key is deactivated");
-      if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) throw unauthorized("API key has expired");
+      if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) {
+        throw unauthorized(key.rotatedTo ? "API key has been rotated" : "API key has expired");
+      }
       if (!user.isActive) throw unauthorized("Account is deactivated");
+      if (!allowsAddress(key, clientIp)) throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
       lastUsed.touch(key.id);
-      return { keyId: key.id, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit };
+      const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };
+      return { keyId: key.id, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit, identity };
     },
 
     adminList(q: z.infer<typeof adminKeysQuery>) {
@@ -114,7 +131,7 @@ export function createKeys(deps: CoreDeps) {
         .innerJoin(users, eq(users.id, apiKeys.userId))
         .where(
           and(
-            isNull(apiKeys.revokedAt),
+            q.includeRevoked ? undefined : held(clock.now()),
             q.userId ? eq(apiKeys.userId, q.userId) : undefined,
             q.isActive == null ? undefined : eq(apiKeys.isActive, q.isActive),
             afterCursor(apiKeys.createdAt, apiKeys.id, after),
@@ -130,7 +147,9 @@ export function createKeys(deps: CoreDeps) {
 
     /** Activation and per-key limit; effective on the next request. */
     async adminUpdate(id: string, patch: z.infer<typeof adminKeyUpdate>): Promise<AdminKeyRecord> {
-      const { row, userEmail } = changed(await work.write("keys.update", { id, patch }));
+      const { quota, ...rest } = patch;
+      const settings = quota === undefined ? {} : { quotaLimit: quota?.limit ?? null, quotaPeriod: quota?.period ?? null };
+      const { row, userEmail } = changed(await work.write("keys.update", { id, patch: { ...rest, ...settings } }));
       return { ...toRecord(row), userId: row.userId, userEmail };
     },
 
@@ -139,6 +158,7 @@ export function createKeys(deps: CoreDeps) {
       lastUsed.forget(id);
     },
 
+    record: toRecord,
     /** Called when something outside this service (a user's status) changes what a key may do. */
     invalidate: () => cache.clear(),
     flush: () => lastUsed.flush(),

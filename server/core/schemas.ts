@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { keyLifecycleFields, keySettings } from "./key-schemas.ts";
 
 // Input and output shapes, defined once and used by both doors (REST validates with them, tRPC too).
 
@@ -49,7 +50,10 @@ const limitParam = (byDefault = 20) =>
 const boolParam = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 export const pageInput = z.object({ limit: limitParam(), cursor: z.string().max(500).nullish() });
 // A user's own keys: pages of up to 100 and 100 by default, so within the default cap one page holds them all.
-export const keysQuery = z.object({ limit: limitParam(100), cursor: z.string().max(500).nullish() });
+// includeRevoked also lists rolled keys whose overlap has ended.
+export const keysQuery = z.object({
+  limit: limitParam(100), cursor: z.string().max(500).nullish(), includeRevoked: boolParam.nullish(),
+});
 
 export const scopeSchema = z.enum(["articles:read", "articles:write"]);
 export type Scope = z.infer<typeof scopeSchema>;
@@ -58,6 +62,7 @@ export const createKeyInput = z.object({
   name: z.string().trim().min(1, { error: "must be 1 to 100 characters" }).max(100, { error: "must be 1 to 100 characters" }),
   expiresAt: isoDate.nullish(),
   scopes: z.array(scopeSchema).min(1).max(2).nullish(),
+  ...keySettings,
 });
 
 export const keyRecordSchema = z.object({
@@ -71,13 +76,25 @@ export const keyRecordSchema = z.object({
   expiresAt: z.date().nullable(),
   scopes: z.array(scopeSchema),
   rateLimit: z.number().int().nullable(),
+  ...keyLifecycleFields,
 });
 export const createdKeySchema = keyRecordSchema.extend({ key: z.string() });
+/** A roll's answer: the new key (shown once) and the old one's record, now ending at its expiresAt. */
+export const rolledKeySchema = createdKeySchema.extend({ previous: keyRecordSchema });
 export const adminKeyRecordSchema = keyRecordSchema.extend({ userId: z.string(), userEmail: z.string() });
 
-export const adminKeysQuery = pageInput.extend({ userId: z.string().max(100).nullish(), isActive: boolParam.nullish() });
+export const adminKeysQuery = pageInput.extend({
+  userId: z.string().max(100).nullish(), isActive: boolParam.nullish(), includeRevoked: boolParam.nullish(),
+});
+// Each field: absent = unchanged, null = cleared.
 export const adminKeyUpdate = z
-  .object({ isActive: z.boolean().optional(), rateLimit: z.number().int().min(1).max(100_000).nullable().optional() })
+  .object({
+    isActive: z.boolean().optional(),
+    rateLimit: z.number().int().min(1).max(100_000).nullable().optional(),
+    meta: keySettings.meta.optional(),
+    allowedIps: keySettings.allowedIps.optional(),
+    quota: keySettings.quota.optional(),
+  })
   .strict();
 /** A user's ceiling over all their keys, per minute (null = the server default). */
 export const userRateLimit = z.number().int().min(1).max(1_000_000).nullable().optional();

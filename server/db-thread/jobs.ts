@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client.ts";
 import { articleById, latestArticles, listArticles } from "../core/stores/article-reads.ts";
 import { deleteArticle, upsertArticles } from "../core/stores/article-writes.ts";
+import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
 import { deleteKey, insertKey, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
 import { adminUpdateUser, insertUser, updateUser } from "../core/stores/user-writes.ts";
 
@@ -16,6 +17,8 @@ export const writeJobs = {
   "keys.update": updateKey,
   "keys.delete": deleteKey,
   "keys.touch": touchKeys,
+  "keys.roll": rollKey,
+  "keys.reportLeak": reportLeak,
   "articles.upsert": (db: Db, args: Parameters<typeof upsertArticles>[1]) => upsertArticles(db.$client, args),
   "articles.delete": (db: Db, args: Parameters<typeof deleteArticle>[1]) => deleteArticle(db.$client, args),
 } satisfies Record<string, (db: Db, args: any) => unknown>;
