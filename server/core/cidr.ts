@@ -16,6 +16,10 @@ export function canonicalCidr(text: string): string | null {
   if (bits !== undefined && !/^\d{1,3}$/.test(bits)) return null;
   const prefix = bits === undefined ? max : Number(bits);
   if (prefix > max) return null;
+  // An IPv4-mapped range reads better, and matches the same callers, as the IPv4 range it is.
+  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) {
+    return `${(parsed as ipaddr.IPv6).toIPv4Address().toString()}/${prefix - 96}`;
+  }
   return `${parsed.toString()}/${prefix}`;
 }
 

@@ -39,6 +39,8 @@ const t = initTRPC.context<Context>().create({
         ...shape.data,
         stack: undefined,
         retryAfter: cause?.retryAfter,
+        // The REST envelope's code where it says more than the tRPC one (IP_NOT_ALLOWED is a FORBIDDEN).
+        appCode: cause?.code,
         details,
       },
     };
