@@ -1,5 +1,6 @@
 import type { Core } from "../core/index.ts";
 import type { KeyIdentity } from "../core/key-schemas.ts";
+import type { Quota } from "../core/quotas.ts";
 import type { Scope, User } from "../core/schemas.ts";
 import { toUser } from "../core/users.ts";
 import { AppError, forbidden, tooManyRequests, unauthorized } from "../errors.ts";
@@ -15,6 +16,7 @@ export type Principal = {
   rateLimit?: number | null;
   /** The key behind a key principal: id, name, keyPrefix and its metadata. */
   key?: KeyIdentity;
+  quota?: Quota | null;
 };
 
 export type Credentials = { authorization?: string | null; apiKey?: string | null; clientIp: string };
@@ -35,7 +37,7 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
     const { user } = key;
     return {
       userId: user.id, role: user.role, user, via: "apiKey", keyId: key.keyId, scopes: key.scopes, rateLimit: key.rateLimit,
-      key: key.identity,
+      key: key.identity, quota: key.quota,
     };
   } catch (e) {
     // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).

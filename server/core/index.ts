@@ -3,6 +3,7 @@ import type { CoreDeps } from "./deps.ts";
 import { createKeyLifecycle } from "./key-lifecycle.ts";
 import { createKeys } from "./keys.ts";
 import { createLimits } from "./limits.ts";
+import { createQuotas } from "./quotas.ts";
 import { createTokens } from "./tokens.ts";
 import { createUsers } from "./users.ts";
 
@@ -19,6 +20,7 @@ export function createCore(deps: CoreDeps) {
     keys,
     keyLifecycle: createKeyLifecycle(deps, keys),
     limits,
+    quotas: createQuotas(deps),
     articles: createArticles(deps),
     /** Writes pending key uses, stops the database threads, closes the limiter and this thread's connection. */
     async close() {

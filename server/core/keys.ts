@@ -6,6 +6,7 @@ import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import { allowsAddress, lifecycleFields, settingsValues } from "./key-lifecycle.ts";
 import type { KeyIdentity } from "./key-schemas.ts";
+import type { Quota } from "./quotas.ts";
 import { createKeyCache } from "./keycache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
@@ -14,7 +15,7 @@ import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, Ke
 import { toUser } from "./users.ts";
 
 export type AuthenticatedKey = {
-  keyId: string; user: User; scopes: Scope[]; rateLimit: number | null; identity: KeyIdentity;
+  keyId: string; user: User; scopes: Scope[]; rateLimit: number | null; identity: KeyIdentity; quota: Quota | null;
 };
 
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
@@ -120,7 +121,8 @@ export function createKeys(deps: CoreDeps) {
       if (!allowsAddress(key, clientIp)) throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
       lastUsed.touch(key.id);
       const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };
-      return { keyId: key.id, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit, identity };
+      const quota = key.quotaLimit && key.quotaPeriod ? { limit: key.quotaLimit, period: key.quotaPeriod } : null;
+      return { keyId: key.id, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit, identity, quota };
     },
 
     adminList(q: z.infer<typeof adminKeysQuery>) {

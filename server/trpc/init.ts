@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { requireAdmin, requireAuth, requireJwt, requireScope, type Principal } from "../auth/principal.ts";
 import type { Core } from "../core/index.ts";
+import type { QuotaState } from "../core/quotas.ts";
 import type { Decision } from "../core/ratelimit/bucket.ts";
 import type { Scope } from "../core/schemas.ts";
 import { AppError, issueDetails, tooManyRequests } from "../errors.ts";
@@ -13,7 +14,7 @@ export type Context = {
   authError: AppError | null;
   clientIp: string;
   /** The latest rate-limit decision in this request, for the response headers. */
-  rate: { last?: Decision };
+  rate: { last?: Decision; quota?: QuotaState };
 };
 
 const trpcCode = {
@@ -59,13 +60,17 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Each call authenticated by a key spends a token, including every call inside a batch. */
-async function chargeKey(ctx: Context) {
+/** Each call authenticated by a key spends a token (and a quota unit), including every call inside a batch. */
+async function chargeKey(ctx: Context): Promise<QuotaState | null> {
   const p = ctx.principal;
-  if (p?.via !== "apiKey") return;
+  if (p?.via !== "apiKey") return null;
   const d = await ctx.core.limits.charge({ keyId: p.keyId!, rateLimit: p.rateLimit ?? null });
   ctx.rate.last = d;
+  const quota = p.quota ? await ctx.core.quotas.take(p.keyId!, p.quota, d.allowed) : null;
+  if (quota) ctx.rate.quota = quota;
   if (!d.allowed) throw tooManyRequests(d.retryAfter, "Rate limit exceeded");
+  if (quota && !quota.allowed) throw ctx.core.quotas.exceeded(quota);
+  return quota;
 }
 
 export const publicProcedure = t.procedure.use(mapErrors);
@@ -77,8 +82,18 @@ export const publicProcedure = t.procedure.use(mapErrors);
 const gate = (check: (p: Principal | null) => Principal, opts: { keys: boolean }) =>
   publicProcedure.use(async ({ ctx, next }) => {
     if (ctx.authError) throw ctx.authError;
-    if (opts.keys) await chargeKey(ctx);
-    return next({ ctx: { principal: check(ctx.principal) } });
+    const quota = opts.keys ? await chargeKey(ctx) : null;
+    // Only successful calls count against a quota: a call that fails gives its unit back.
+    const refund = async () => quota && (await ctx.core.quotas.refund(quota));
+    let result;
+    try {
+      result = await next({ ctx: { principal: check(ctx.principal) } });
+    } catch (e) {
+      await refund();
+      throw e;
+    }
+    if (!result.ok) await refund();
+    return result;
   });
 
 export const authedProcedure = gate(requireAuth, { keys: true });

@@ -34,7 +34,10 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
       // Batches are bounded, so one request cannot queue unbounded work (the client link uses the same cap).
       maxBatchSize: MAX_BATCH,
       responseMeta: ({ ctx, errors }) => {
-        const headers = new Headers(ctx?.rate.last ? core.limits.headers(ctx.rate.last) : {});
+        const headers = new Headers({
+          ...(ctx?.rate.last ? core.limits.headers(ctx.rate.last) : {}),
+          ...(ctx?.rate.quota ? core.quotas.headers(ctx.rate.quota) : {}),
+        });
         // A throttle's 429 (login, invalid keys) says when to come back, as it does over REST.
         const retryAfter = Math.max(0, ...errors.map((e) => (e.cause instanceof AppError && e.cause.retryAfter) || 0));
         if (retryAfter > 0 && !headers.has("retry-after")) headers.set("Retry-After", String(retryAfter));
