@@ -1,4 +1,4 @@
-// Argus benchmarks: `bun run bench [-- foundation|login|limiter|articles|binary|memory ...]`.
+// Argus benchmarks: `bun run bench [-- foundation|login|limiter|articles|binary|memory|lifecycle ...]`.
 //
 // The machine is shared and noisy, so every number is printed next to a baseline measured in the same run, and
 // ratio-bearing measurements run interleaved over BENCH_ROUNDS rounds, keeping each one's best round.
@@ -25,7 +25,7 @@ const RATE_LIMIT = 100_000;
 const ADMIN = { email: "bench-admin@example.com", password: "bench admin password" };
 const USER = { email: "bench-user@example.com", password: "bench user password" };
 
-const SCENARIOS = ["foundation", "login", "limiter", "articles", "binary", "memory"] as const;
+const SCENARIOS = ["foundation", "login", "limiter", "articles", "binary", "memory", "lifecycle"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 // ------------------------------------------------------------------------------------------------ reporting
@@ -108,12 +108,12 @@ function tail(path: string): string {
   }
 }
 
-/** Spawns bench/server.ts on a kernel-chosen port and waits for its BENCH_READY line. */
-async function startServer(name: string, extra: Record<string, string> = {}, dataDir = tempDir(name)): Promise<Server> {
+/** Spawns bench/server.ts (of the checkout at `root`) on a kernel-chosen port and waits for its BENCH_READY line. */
+async function startServer(name: string, extra: Record<string, string> = {}, dataDir = tempDir(name), root = ROOT): Promise<Server> {
   const logFile = join(dataDir, "server.log");
   const proc = track(
-    Bun.spawn([process.execPath, join(import.meta.dir, "server.ts")], {
-      cwd: ROOT,
+    Bun.spawn([process.execPath, join(root, "bench", "server.ts")], {
+      cwd: root,
       env: serverEnv(dataDir, { PORT: "0", ...extra }),
       stdout: "pipe",
       stderr: Bun.file(logFile),
@@ -666,7 +666,52 @@ async function memory() {
 
 // ------------------------------------------------------------------------------------------------------ main
 
-const RUNNERS: Record<Scenario, () => Promise<void>> = { foundation, login, limiter, articles, binary, memory };
+/** Keys with a quota and an allowlist vs plain keys, same server; plain keys vs a baseline checkout if given. */
+async function lifecycle() {
+  const server = await startServer("lifecycle");
+  const fx = await prepare(server.url);
+  // Ten CIDRs, the matching one last, so the check walks the whole list; a quota that never runs out.
+  const allowedIps = [...Array.from({ length: 9 }, (_, i) => `10.${i}.0.0/16`), "127.0.0.0/8"];
+  const fenced = async (name: string, settings: Record<string, unknown>) => {
+    const keys: string[] = [];
+    for (let i = 0; i < KEYS; i++) {
+      const k = await expectOk("create key", api(server.url, "/api/keys", { json: { name: `${name} ${i}`, ...settings }, token: fx.token }));
+      await expectOk("set key limit", api(server.url, `/api/admin/api-keys/${k.data.id}`, { method: "PUT", json: { rateLimit: RATE_LIMIT }, token: fx.adminToken }));
+      keys.push(k.data.key);
+    }
+    return keys;
+  };
+  const allowOnly = await fenced("allow", { allowedIps });
+  const both = await fenced("both", { allowedIps, quota: { limit: 1_000_000_000, period: "month" } });
+  // BENCH_BASELINE_ROOT: another checkout (e.g. `git worktree add /tmp/argus-main main`), for plain keys before vs after.
+  const baselineRoot = process.env.BENCH_BASELINE_ROOT;
+  const baseline = baselineRoot ? await startServer("lifecycle-baseline", {}, tempDir("lifecycle-baseline"), baselineRoot) : undefined;
+  const baseFx = baseline ? await prepare(baseline.url) : undefined;
+  const cases: Case[] = [
+    { name: "plain", base: server.url, requests: withKeys(fx.keys, "/api/auth/me") },
+    { name: "allowlist", base: server.url, requests: withKeys(allowOnly, "/api/auth/me") },
+    { name: "both", base: server.url, requests: withKeys(both, "/api/auth/me") },
+  ];
+  if (baseline) cases.push({ name: "baseline", base: baseline.url, requests: withKeys(baseFx!.keys, "/api/auth/me") });
+  const r = await interleaved(cases);
+  await server.stop();
+  await baseline?.stop();
+  const plain = r.get("plain")!;
+  const x = (c: LoadResult) => ({ "× plain": fmt.x(c.rps / plain.rps) });
+  const rows = [
+    loadRow("plain keys", plain, x(plain)),
+    loadRow("allowlist (10 CIDRs)", r.get("allowlist")!, x(r.get("allowlist")!)),
+    loadRow("allowlist + quota", r.get("both")!, x(r.get("both")!)),
+  ];
+  if (baseline) rows.push(loadRow(`plain keys, baseline (${baselineRoot})`, r.get("baseline")!, x(r.get("baseline")!)));
+  table(`7. Key lifecycle on \`GET /api/auth/me\` (${KEYS} keys per case)`, ["req/s", "p50 ms", "p99 ms", "non-2xx", "× plain"], rows);
+  const both_ = r.get("both")!;
+  verdict("lifecycle", "key with quota + allowlist ≥ 0.8× plain key", fmt.x(both_.rps / plain.rps), both_.rps / plain.rps >= 0.8);
+  const base = r.get("baseline");
+  if (base) verdict("lifecycle", "plain key after ≥ 0.97× before", fmt.x(plain.rps / base.rps), plain.rps / base.rps >= 0.97);
+}
+
+const RUNNERS: Record<Scenario, () => Promise<void>> = { foundation, login, limiter, articles, binary, memory, lifecycle };
 
 async function main() {
   const args = process.argv.slice(2).filter((a) => a !== "--");
