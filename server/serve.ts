@@ -3,12 +3,34 @@ import type { Core } from "./core/index.ts";
 import { createApp } from "./http/app.ts";
 
 const DRAIN_MS = 10_000;
+// Requests written just before SIGTERM may still sit unread in their sockets; stopping closes any connection that
+// has no request in progress, losing them. So the listener stays up until nothing has arrived for this long.
+const QUIET_MS = 300;
 
 /** Listens until SIGTERM/SIGINT, then drains in-flight requests, flushes write-behind state and closes SQLite. */
-export function serve(core: Core, config: Config, opts: { reusePort?: boolean } = {}) {
+export function serve(core: Core, config: Config, opts: { reusePort?: boolean; onStopped?: (code: number) => void } = {}) {
   const { logger } = core.deps;
   const app = createApp(core);
-  const server = Bun.serve({ port: config.port, hostname: config.host, fetch: app.fetch, reusePort: opts.reusePort });
+  let inFlight = 0;
+  let lastArrival = 0;
+  let draining = false;
+  const server = Bun.serve({
+    port: config.port,
+    hostname: config.host,
+    reusePort: opts.reusePort,
+    async fetch(req, srv) {
+      inFlight++;
+      lastArrival = performance.now();
+      try {
+        const res = await app.fetch(req, srv);
+        // While draining, keep-alive clients are told to reconnect (elsewhere, or once we are back).
+        if (draining) res.headers.set("Connection", "close");
+        return res;
+      } finally {
+        inFlight--;
+      }
+    },
+  });
   logger.info("argus listening", { url: server.url.href, pid: process.pid });
 
   let stopping = false;
@@ -20,12 +42,15 @@ export function serve(core: Core, config: Config, opts: { reusePort?: boolean } 
       return;
     }
     stopping = true;
+    draining = true;
     const started = performance.now();
+    const deadline = started + DRAIN_MS;
     logger.info("shutting down", { signal });
-    // stop(false) closes the listener at once and resolves when in-flight requests have answered.
+    // Answer everything already received: wait until no request is running and none has arrived for a moment.
+    while (performance.now() < deadline && (inFlight > 0 || performance.now() - lastArrival < QUIET_MS)) await Bun.sleep(25);
     const drained = await Promise.race([
       server.stop(false).then(() => true),
-      new Promise<false>((resolve) => setTimeout(resolve, DRAIN_MS, false).unref()),
+      Bun.sleep(Math.max(0, deadline - performance.now())).then(() => false),
     ]);
     if (!drained) {
       logger.warn("requests still running after the drain timeout, closing them", { timeoutMs: DRAIN_MS });
@@ -33,16 +58,16 @@ export function serve(core: Core, config: Config, opts: { reusePort?: boolean } 
     }
     let code = 0;
     try {
-      // Writes pending lastUsedAt values, closes the limiter store and SQLite (checkpointing the WAL).
+      // Writes pending lastUsedAt values, stops the database threads, closes the limiter store and SQLite.
       await core.close();
     } catch (e) {
       logger.error("error while closing", { error: e instanceof Error ? e.message : String(e) });
       code = 1;
     }
     logger.info("stopped", { ms: Math.round(performance.now() - started) });
-    process.exit(code);
+    (opts.onStopped ?? process.exit)(code);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
-  return server;
+  return Object.assign(server, { shutdown });
 }

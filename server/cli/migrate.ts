@@ -23,7 +23,12 @@ export async function migrateCommand(args: string[]) {
   const { values } = parse(args, {});
   const config = loadConfig();
   const file = resolve(join(config.dataDir, "argus.db"));
-  const before = appliedCount(file);
+  let before = 0;
+  try {
+    before = appliedCount(file);
+  } catch {
+    // An unreadable file: opening it names the path and the cause in one line.
+  }
   openDatabase(config.dataDir).$client.close();
   const total = appliedCount(file);
   emit(values.json, { database: file, applied: total - before, total }, () =>

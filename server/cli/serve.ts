@@ -2,7 +2,7 @@ import { bootCore } from "../boot.ts";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { serve } from "../serve.ts";
-import { isWorkerChild, runWorkers } from "../workers.ts";
+import { exitWithPrimary, isWorkerChild, runWorkers } from "../workers.ts";
 import { parse, wholeNumber } from "./args.ts";
 
 /** `argus serve`: flags override the environment, then the one config path validates both alike. */
@@ -15,5 +15,6 @@ export async function serveCommand(args: string[]) {
   const config = loadConfig(env);
   if (config.workers > 1 && !isWorkerChild()) return runWorkers(config, createLogger(config.logLevel));
   const core = await bootCore(config);
-  serve(core, config, { reusePort: isWorkerChild() });
+  const server = serve(core, config, { reusePort: isWorkerChild() });
+  if (isWorkerChild()) exitWithPrimary(server.shutdown);
 }

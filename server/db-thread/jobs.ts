@@ -42,4 +42,5 @@ export type JobResult<K extends keyof Jobs> = ReturnType<Jobs[K]>;
 export type JobError =
   | { kind: "app"; code: string; message: string; details?: unknown; retryAfter?: number }
   | { kind: "busy" }
+  | { kind: "replaced" }
   | { kind: "internal"; error: string; message: string };

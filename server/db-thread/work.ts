@@ -1,4 +1,5 @@
 import { isCompiled, type Db } from "../../db/client.ts";
+import { identityOf, noteOpenedBy, sameFile, type FileIdentity } from "../../db/identity.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { readJobs, writeJobs, type JobArgs, type JobResult, type ReadJobs, type WriteJobs } from "./jobs.ts";
@@ -10,6 +11,8 @@ export interface DbWork {
   read<K extends keyof ReadJobs>(name: K, args: JobArgs<K>): Promise<JobResult<K>>;
   /** Jobs sent and not yet answered. */
   load(): { writes: number; reads: number };
+  /** "failing" once the database file was deleted or replaced under us (writes are refused from then on). */
+  health(): "ok" | "failing";
   close(): Promise<void>;
 }
 
@@ -22,7 +25,7 @@ const workerUrl = isCompiled ? "/$bunfs/root/server/db-thread/worker.js" : new U
 type Waiter = { resolve(v: unknown): void; reject(e: Error): void };
 
 /** One database thread, started on first use and again after a crash. */
-function createThread(file: string, role: Role, logger: Logger) {
+function createThread(file: string, role: Role, logger: Logger, identity: FileIdentity | null, onReplaced: () => void) {
   let worker: Worker | undefined;
   let ready: Promise<void> | undefined;
   const waiting = new Map<number, Waiter>();
@@ -47,6 +50,8 @@ function createThread(file: string, role: Role, logger: Logger) {
           const waiter = waiting.get(o.id);
           if (!waiter) continue;
           waiting.delete(o.id);
+          if (waiting.size === 0) w.unref();
+          if (!o.ok && o.error.kind === "replaced") onReplaced();
           if (o.ok) waiter.resolve(o.value);
           else waiter.reject(fromJobError(o.error));
         }
@@ -57,7 +62,7 @@ function createThread(file: string, role: Role, logger: Logger) {
       worker = undefined;
       failAll(event.message);
     };
-    w.postMessage({ type: "init", file, role } satisfies ToThread);
+    w.postMessage({ type: "init", file, role, identity } satisfies ToThread);
     worker = w;
   };
 
@@ -68,6 +73,8 @@ function createThread(file: string, role: Role, logger: Logger) {
       if (!worker) start();
       const id = ++nextId;
       const w = worker!;
+      // An idle thread must not keep the process alive; one with work owed must (a script awaiting a write).
+      if (waiting.size === 0) w.ref();
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         w.postMessage({ type: "job", id, name, args, at: Date.now() } satisfies ToThread);
@@ -89,14 +96,29 @@ function createThread(file: string, role: Role, logger: Logger) {
 
 /** Database work on threads: one writer (the only write connection in this process) and `readers` readers. */
 export function createThreadedWork(opts: { file: string; readers: number; logger: Logger }): DbWork {
-  const writer = createThread(opts.file, "writer", opts.logger);
-  const readers = Array.from({ length: Math.max(1, opts.readers) }, () => createThread(opts.file, "reader", opts.logger));
+  // The file as opened; checked every couple of seconds here and before every write batch on the writer.
+  const identity = identityOf(opts.file);
+  const forget = noteOpenedBy(opts.file, identity);
+  let failing = false;
+  const replaced = () => {
+    if (failing) return;
+    failing = true;
+    opts.logger.error("the database file was deleted or replaced while Argus had it open; refusing writes until restart", { file: opts.file });
+  };
+  const watch = setInterval(() => void (sameFile(identityOf(opts.file), identity) || replaced()), 2_000);
+  watch.unref();
+  const thread = (role: Role) => createThread(opts.file, role, opts.logger, identity, replaced);
+  const writer = thread("writer");
+  const readers = Array.from({ length: Math.max(1, opts.readers) }, () => thread("reader"));
   const leastBusy = () => readers.reduce((a, b) => (b.pending() < a.pending() ? b : a));
   return {
     write: (name, args) => writer.run(name, args) as Promise<any>,
     read: (name, args) => leastBusy().run(name, args) as Promise<any>,
     load: () => ({ writes: writer.pending(), reads: readers.reduce((n, r) => n + r.pending(), 0) }),
+    health: () => (failing ? "failing" : "ok"),
     async close() {
+      clearInterval(watch);
+      forget();
       await Promise.all([writer.close(), ...readers.map((r) => r.close())]);
     },
   };
@@ -125,6 +147,7 @@ export function createInlineWork(db: Db): DbWork {
       return (readJobs[name] as (db: Db, a: unknown) => unknown)(db, args) as any;
     },
     load: () => ({ writes: 0, reads: 0 }),
+    health: () => "ok",
     async close() {},
   };
 }

@@ -4,6 +4,7 @@
 // process's write lock (busy_timeout) blocks this thread, never the one serving requests.
 import type { Db } from "../../db/client.ts";
 import { openConnection } from "../../db/client.ts";
+import { identityOf, sameFile, type FileIdentity } from "../../db/identity.ts";
 import { readJobs, writeJobs } from "./jobs.ts";
 import { toJobError, type FromThread, type Outcome, type Role, type ToThread } from "./protocol.ts";
 
@@ -16,6 +17,8 @@ const DEADLINE_MS = 10_000;
 type Job = Extract<ToThread, { type: "job" }>;
 let db: Db;
 let role: Role;
+let file: string;
+let identity: FileIdentity | null;
 const queue: Job[] = [];
 let scheduled = false;
 
@@ -39,6 +42,10 @@ function runWrites(batch: Job[]): Outcome[] {
   const fresh = batch.filter((j) => now - j.at <= DEADLINE_MS);
   const outcomes: Outcome[] = stale.map((j) => ({ id: j.id, ok: false, error: { kind: "busy" } }));
   if (fresh.length === 0) return outcomes;
+  // Writing into a file that is no longer the one at the path would be acknowledged and then lost.
+  if (!sameFile(identityOf(file), identity)) {
+    return outcomes.concat(fresh.map((j) => ({ id: j.id, ok: false, error: { kind: "replaced" } })));
+  }
   try {
     sqlite.exec("BEGIN IMMEDIATE");
   } catch (e) {
@@ -76,6 +83,8 @@ self.onmessage = (event: MessageEvent<ToThread>) => {
   if (m.type === "init") {
     db = openConnection(m.file);
     role = m.role;
+    file = m.file;
+    identity = m.identity;
     return send({ type: "ready" });
   }
   if (m.type === "close") {

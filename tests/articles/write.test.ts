@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { listen } from "../support/harness.ts";
-import { article, body, setup, store, type Setup } from "./fixtures.ts";
+import { article, body, HOUR, setup, store, type Setup } from "./fixtures.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
@@ -67,6 +67,22 @@ describe("POST /api/v1/articles", () => {
     }
     expect(rowsFor(article(1).url)).toEqual([]);
     expect((await post(article(1), { token: s.admin.token })).status).toBe(201);
+  });
+
+  test("publishedAt more than 24 hours ahead (or before 1900) is a 400 and stores nothing; within 24 hours is fine", async () => {
+    const now = s.h.clock.now();
+    const ahead = (ms: number) => new Date(now + ms).toISOString();
+    const far = await post(article(1, { publishedAt: ahead(24 * HOUR + 1000) }));
+    expect(far.status).toBe(400);
+    expect((await body(far)).details).toEqual([{ field: "publishedAt", message: "must be at most 24 hours in the future" }]);
+    const old = await post(article(2, { publishedAt: "1899-12-31T23:59:59Z" }));
+    expect(old.status).toBe(400);
+    expect((await body(old)).details[0].field).toBe("publishedAt");
+    const batch = await post({ articles: [article(3), article(4, { publishedAt: ahead(25 * HOUR) })] }, undefined, "/api/v1/articles/batch");
+    expect(batch.status).toBe(400);
+    expect((await body(batch)).details[0].field).toBe("articles.1.publishedAt");
+    expect(sqlite().query("select count(*) as n from articles").get()).toEqual({ n: 0 });
+    expect((await post(article(5, { publishedAt: ahead(23 * HOUR) }))).status).toBe(201);
   });
 
   test("names every invalid field", async () => {

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { tempDir } from "../support/harness.ts";
 import { startArgus } from "./server.ts";
 
+setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
+
 const NODE = "/usr/bin/node";
 const outdir = tempDir();
 let argus: Awaited<ReturnType<typeof startArgus>>;
@@ -11,8 +13,6 @@ let argus: Awaited<ReturnType<typeof startArgus>>;
 // What a Node user's program does with the published client: log in, read `me`, branch on a typed error.
 const script = `
 import { createArgusClient, ArgusError } from "./index.js";
-
-setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 const [url, email, password] = process.argv.slice(2);
 const anon = createArgusClient({ url });
 const session = await anon.auth.login.mutate({ email, password });

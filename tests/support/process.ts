@@ -24,7 +24,7 @@ export async function startServerProcess(env: Record<string, string>, cmd = ["bu
     stderr: "inherit",
   });
   const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 15_000;
+  const until = Date.now() + 30_000; // a hang guard, not a timing: a loaded CI box can take seconds
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`server exited early with code ${proc.exitCode}`);
     try {

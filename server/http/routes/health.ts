@@ -4,10 +4,15 @@ import { responses } from "../envelope.ts";
 
 const health = createRoute({
   method: "get", path: "/health", tags: ["Operations"], summary: "Liveness, no auth",
-  responses: responses(z.object({ status: z.enum(["ok", "degraded"]), rateLimiter: z.enum(["ok", "degraded"]) }), "Up"),
+  responses: responses(
+    z.object({ status: z.enum(["ok", "degraded"]), database: z.enum(["ok", "failing"]), rateLimiter: z.enum(["ok", "degraded"]) }),
+    "Up",
+  ),
 });
 
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(health, (c) => {
-  const limiter = c.get("core").deps.limiter.health();
-  return c.json({ success: true as const, data: { status: "ok" as const, rateLimiter: limiter } }, 200);
+  const { limiter, work } = c.get("core").deps;
+  const database = work.health();
+  const status = database === "ok" ? ("ok" as const) : ("degraded" as const);
+  return c.json({ success: true as const, data: { status, database, rateLimiter: limiter.health() } }, 200);
 });

@@ -1,4 +1,4 @@
-// Load generation for bench/run.ts: wrk when it is on PATH, otherwise the Bun generator in this file.
+// Load generation for the bench scenarios: wrk when it is on PATH, otherwise the Bun generator in this file.
 //
 // Both take a list of requests and cycle through them (so a run can rotate over several API keys), run a short
 // warm-up whose numbers are discarded, then `connections` concurrent loops for `durationMs`, and report
@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pinned } from "./pin.ts";
 import { track } from "./procs.ts";
 
 export type LoadRequest = { method?: string; path: string; headers?: Record<string, string>; body?: string };
@@ -90,7 +91,7 @@ async function wrkOnce(wrk: string, script: string, spec: LoadSpec, durationMs: 
   const seconds = Math.max(1, Math.round(durationMs / 1000));
   // One thread: on two cores wrk gets one and the server the other. A 10 s timeout instead of wrk's 2 s: a slow
   // route queued behind 50 connections can take seconds, and a timed-out request would drop out of the latencies.
-  const { out, err, code } = await runTracked([wrk, "-t1", `-c${spec.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, spec.baseUrl]);
+  const { out, err, code } = await runTracked(pinned([wrk, "-t1", `-c${spec.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, spec.baseUrl], "load"));
   const line = out.split("\n").find((l) => l.startsWith("WRK_RESULT "));
   if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}): ${err.trim() || out.trim()}`);
   const [requests, durationUs, non2xx, errors, p50Us, p99Us] = line.split(" ").slice(1).map(Number) as number[];
@@ -139,7 +140,7 @@ async function drain(spec: LoadSpec) {
 // ---------------------------------------------------------------------------------------------- Bun fallback
 
 async function runBunSubprocess(spec: LoadSpec): Promise<LoadResult> {
-  const { out, err, code } = await runTracked([process.execPath, join(import.meta.dir, "load.ts"), JSON.stringify(spec)]);
+  const { out, err, code } = await runTracked(pinned([process.execPath, join(import.meta.dir, "load.ts"), JSON.stringify(spec)], "load"));
   if (code !== 0) throw new Error(`bench/load.ts failed (exit ${code}): ${err.trim()}`);
   return JSON.parse(out.trim().split("\n").at(-1)!) as LoadResult;
 }
@@ -212,7 +213,7 @@ export async function bunLoad(spec: LoadSpec): Promise<LoadResult> {
 if (import.meta.main) {
   const arg = process.argv[2];
   if (!arg) {
-    console.error("usage: bun bench/load.ts '<json LoadSpec>'  (normally started by bench/run.ts)");
+    console.error("usage: bun bench/load.ts '<json LoadSpec>'  (normally started by the bench scenarios)");
     process.exit(2);
   }
   console.log(JSON.stringify(await bunLoad(JSON.parse(arg) as LoadSpec)));
