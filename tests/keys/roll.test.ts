@@ -136,6 +136,23 @@ describe("POST /api/keys/:id/roll", () => {
   });
 });
 
+describe("rolls and the per-user key cap", () => {
+  test("a roll at the cap is allowed; once the overlap ends the old key no longer counts against the cap", async () => {
+    await h.close();
+    h = await createHarness({ maxKeysPerUser: 2 });
+    const u = await h.signUp();
+    const a = await h.createKey(u.token, { name: "a" });
+    await h.createKey(u.token, { name: "b" });
+    expect((await h.request("/api/keys", { method: "POST", token: u.token, json: { name: "c" } })).status).toBe(409);
+    expect((await roll(a.id, u.token, { gracePeriodSeconds: 10 })).status).toBe(201);
+    expect((await h.request("/api/keys", { method: "POST", token: u.token, json: { name: "c" } })).status).toBe(409);
+    h.clock.advance(10_000);
+    expect((await h.request("/api/keys", { method: "POST", token: u.token, json: { name: "c" } })).status).toBe(409);
+    await h.request(`/api/keys/${(await json(await h.request("/api/keys", { token: u.token }))).data.find((k: any) => k.name === "b").id}`, { method: "DELETE", token: u.token });
+    expect((await h.request("/api/keys", { method: "POST", token: u.token, json: { name: "c" } })).status).toBe(201);
+  });
+});
+
 describe("tRPC keys.roll and admin.apiKeys.roll", () => {
   test("roll like REST, with the same conflict", async () => {
     const srv = listen(h);
