@@ -11,7 +11,8 @@ import { startServer } from "../lib/servers.ts";
 const allowedIps = [...Array.from({ length: 9 }, (_, i) => `10.${i}.0.0/16`), "127.0.0.0/8"];
 
 export async function run() {
-  const server = await startServer("lifecycle");
+  // Three sets of KEYS keys for one user: past the default cap of 100.
+  const server = await startServer("lifecycle", { env: { ARGUS_MAX_KEYS_PER_USER: "1000" } });
   const fx = await prepare(server.url);
   const keysWith = (name: string, settings: Record<string, unknown>) =>
     Promise.all(
