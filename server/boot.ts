@@ -32,12 +32,17 @@ export async function bootCore(config: Config, opts: BootOptions = {}): Promise<
     : createThreadedWork({ file: databaseFile(config.dataDir), readers: READ_THREADS, logger });
   const core = createCore({
     db, work, clock, config, logger, limiter,
-    jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret),
+    jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret, logger),
     passwordCost: opts.passwordCost,
   });
   if (config.adminEmail && config.adminPassword) {
-    if (await core.users.ensureAdmin(config.adminEmail, config.adminPassword)) {
-      logger.info("created admin from ARGUS_ADMIN_EMAIL", { email: config.adminEmail });
+    const outcome = await core.users.ensureAdmin(config.adminEmail, config.adminPassword);
+    if (outcome === "created") logger.info("created admin from ARGUS_ADMIN_EMAIL", { email: config.adminEmail });
+    if (outcome === "not-admin") {
+      logger.warn("ARGUS_ADMIN_EMAIL belongs to an existing non-admin user; no admin was created", {
+        email: config.adminEmail,
+        action: "promote that user with `argus users set-role <email> admin`, or set ARGUS_ADMIN_EMAIL to a new address",
+      });
     }
   }
   return core;

@@ -15,6 +15,8 @@ const envSchema = z.object({
   ARGUS_ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   ARGUS_ALLOW_REGISTRATION: bool.default(true),
   ARGUS_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(100),
+  ARGUS_SIGNUP_LIMIT_PER_HOUR: int(0, 100_000).default(5),
+  ARGUS_HASH_QUEUE_MAX: int(1, 100_000).default(64),
   ARGUS_MAX_KEYS_PER_USER: int(1, 100_000).default(100),
   ARGUS_TRUST_PROXY: bool.default(false),
   ARGUS_REDIS_URL: z.url().optional(),
@@ -31,6 +33,10 @@ export type Config = {
   adminPassword?: string;
   allowRegistration: boolean;
   rateLimitPerMinute: number;
+  /** Sign-up attempts per client address per hour; 0 = unlimited. */
+  signupLimitPerHour: number;
+  /** Password hashes/verifications that may wait for a core; past it, 503. */
+  hashQueueMax: number;
   /** Unrevoked keys one account may hold. */
   maxKeysPerUser: number;
   trustProxy: boolean;
@@ -65,6 +71,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminPassword: e.ARGUS_ADMIN_PASSWORD,
     allowRegistration: e.ARGUS_ALLOW_REGISTRATION,
     rateLimitPerMinute: e.ARGUS_RATE_LIMIT_PER_MINUTE,
+    signupLimitPerHour: e.ARGUS_SIGNUP_LIMIT_PER_HOUR,
+    hashQueueMax: e.ARGUS_HASH_QUEUE_MAX,
     maxKeysPerUser: e.ARGUS_MAX_KEYS_PER_USER,
     trustProxy: e.ARGUS_TRUST_PROXY,
     redisUrl: e.ARGUS_REDIS_URL,

@@ -19,7 +19,7 @@ const STABLE_MS = 30_000; // a worker that lived this long resets the back-off
 export async function runWorkers(config: Config, logger: Logger): Promise<never> {
   // Migrate and create the secret once, here, so workers never race to do it.
   openDatabase(config.dataDir).$client.close();
-  resolveJwtSecret(config.dataDir, config.jwtSecret);
+  resolveJwtSecret(config.dataDir, config.jwtSecret, logger);
   // Compiled, Bun.main lives inside the binary and execPath is the binary itself.
   const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
   const env = { ...process.env, [WORKER_ENV]: "1", ARGUS_WORKERS: "1", PORT: String(config.port), HOST: config.host };

@@ -1,3 +1,4 @@
+import { throttleKey } from "../core/address.ts";
 import type { Core } from "../core/index.ts";
 import type { KeyIdentity } from "../core/key-schemas.ts";
 import type { Quota } from "../core/quotas.ts";
@@ -43,7 +44,7 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
     // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).
     // A key used from outside its allowlist counts as an invalid one.
     if (e instanceof AppError && (e.code === "UNAUTHORIZED" || e.code === "IP_NOT_ALLOWED")) {
-      const d = await core.deps.limiter.consume(`badkey:${creds.clientIp}`, BAD_KEYS_PER_MINUTE, 60_000, 1);
+      const d = await core.deps.limiter.consume(`badkey:${throttleKey(creds.clientIp)}`, BAD_KEYS_PER_MINUTE, 60_000, 1);
       if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many invalid API keys, try again later");
     }
     throw e;

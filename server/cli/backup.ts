@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
-import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { closeSync, existsSync, linkSync, lstatSync, openSync, statSync, unlinkSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import { parse } from "./args.ts";
 import { emit } from "./output.ts";
@@ -15,15 +15,31 @@ export async function backupCommand(args: string[]) {
   const target = resolve(positionals[0]!);
   const source = resolve(join(loadConfig().dataDir, "argus.db"));
   if (!existsSync(source)) throw new Error(`no database at ${source}`);
-  // Checked here for a clear message; VACUUM INTO itself also refuses a non-empty file, which closes the race.
-  if (existsSync(target)) throw new Error(`refusing to overwrite ${target}`);
 
-  const db = new Database(source, { readonly: true });
+  // lstat, not exists: a dangling symlink "does not exist" to stat but is a path we must not write through.
+  if (lstatSync(target, { throwIfNoEntry: false })) throw new Error(`refusing to overwrite ${target}`);
+  // The copy holds every password hash and key digest, so it is as private as the database (0600), and it never
+  // lands on an existing path or through a link someone left there: the snapshot goes to a fresh file created
+  // exclusively (O_EXCL refuses even a dangling symlink), which link(2) then publishes under the target name.
+  // link(2) also refuses any existing entry, so the check and the creation are one atomic step.
+  const scratch = join(dirname(target), `.${basename(target)}.${crypto.randomUUID()}.tmp`);
+  closeSync(openSync(scratch, "wx", 0o600));
   try {
-    db.exec("PRAGMA busy_timeout = 5000");
-    db.prepare("VACUUM INTO ?").run(target);
+    const db = new Database(source, { readonly: true });
+    try {
+      db.exec("PRAGMA busy_timeout = 5000");
+      db.prepare("VACUUM INTO ?").run(scratch);
+    } finally {
+      db.close();
+    }
+    try {
+      linkSync(scratch, target);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`refusing to overwrite ${target}`);
+      throw e;
+    }
   } finally {
-    db.close();
+    unlinkSync(scratch);
   }
   const bytes = statSync(target).size;
   emit(values.json, { source, target, bytes }, () => `backed up ${source} to ${target} (${bytes} bytes)`);

@@ -3,10 +3,17 @@ import { loadConfig, type Config } from "../config.ts";
 import { lookup, parse } from "./args.ts";
 import { emit } from "./output.ts";
 
-/** A URL with its password (if any) hidden; Redis URLs often carry one. */
-function maskUrl(url: string): string {
+const SECRET_PARAM = /pass|auth|secret|token|key/i;
+
+/**
+ * A URL with every credential hidden, in each form Redis clients read one: `:pw@`, `user:pw@`, a lone `pw@` (the
+ * username slot, which Redis before ACLs took as the password) and query parameters such as `?password=`.
+ */
+export function maskUrl(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = "***";
+  else if (u.username) u.username = "***";
+  for (const name of [...u.searchParams.keys()]) if (SECRET_PARAM.test(name)) u.searchParams.set(name, "***");
   return u.toString();
 }
 
@@ -21,6 +28,8 @@ export function describeConfig(c: Config): Record<string, string | number | bool
     ARGUS_ADMIN_PASSWORD: c.adminPassword ? "***" : "(unset)",
     ARGUS_ALLOW_REGISTRATION: c.allowRegistration,
     ARGUS_RATE_LIMIT_PER_MINUTE: c.rateLimitPerMinute,
+    ARGUS_SIGNUP_LIMIT_PER_HOUR: c.signupLimitPerHour,
+    ARGUS_HASH_QUEUE_MAX: c.hashQueueMax,
     ARGUS_TRUST_PROXY: c.trustProxy,
     ARGUS_REDIS_URL: c.redisUrl ? maskUrl(c.redisUrl) : "(unset: in-process limiter)",
     ARGUS_WORKERS: c.workers,

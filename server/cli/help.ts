@@ -10,7 +10,7 @@ Commands:
   serve                 run the API server (the default when no command is given)
   migrate               apply database migrations and exit
   users <subcommand>    create, list, set-role, deactivate
-  keys <subcommand>     create, list, revoke, roll API keys
+  keys <subcommand>     create, list, revoke, revoke-all, roll API keys
   seed --demo           load the demo articles
   config check          validate the environment and print the effective configuration
   backup <path>         write a consistent copy of the database to a new file
@@ -47,10 +47,12 @@ sessions and stops their API keys.`,
   argus keys create --email E --name N [--scopes articles:read,articles:write] [--expires ISO-8601]
   argus keys list --email E [--include-revoked]
   argus keys revoke <id> [--reason TEXT]
+  argus keys revoke-all --email E
   argus keys roll <id> [--grace SECONDS]
 
 create and roll print the key once, on stdout; it is stored only as a hash and cannot be shown again.
 Scopes default to articles:read; articles:write needs an admin owner.
+revoke-all revokes every key of the user (after a leak or a stolen session).
 roll replaces the key with a new one carrying the same settings; the old one keeps working for --grace
 seconds (0 to 2592000, default 0), then fails with "API key has been rotated".`,
 
@@ -61,10 +63,11 @@ Loads the demo articles into the database.`,
   config: `Usage: argus config check
 
 Validates the environment like the server does at start and prints the effective configuration.
-Secrets are never printed: ARGUS_JWT_SECRET and ARGUS_ADMIN_PASSWORD show as *** (or (generated)).`,
+Secrets are never printed: ARGUS_JWT_SECRET and ARGUS_ADMIN_PASSWORD show as *** (or (generated)), and so does
+any credential in ARGUS_REDIS_URL (user:pw@, pw@, ?password=).`,
 
   backup: `Usage: argus backup <path>
 
 Writes a consistent snapshot of the database to <path> with VACUUM INTO, safe while the server runs.
-Refuses to overwrite an existing file. Restore by stopping the server and copying it to ARGUS_DATA_DIR/argus.db.`,
+The copy is created mode 0600; an existing file or symlink at <path> is refused, never overwritten. Restore by stopping the server and copying it to ARGUS_DATA_DIR/argus.db.`,
 };

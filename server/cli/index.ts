@@ -3,6 +3,7 @@ import { ConfigError } from "../config.ts";
 import { AppError } from "../errors.ts";
 import { lookup, UsageError } from "./args.ts";
 import { help } from "./help.ts";
+import { printable } from "./output.ts";
 
 type Command = (args: string[]) => Promise<void>;
 
@@ -50,20 +51,21 @@ export async function runCli(argv: string[]): Promise<Outcome> {
 function report(e: unknown, command: string): number {
   if (e instanceof UsageError) {
     const hint = Object.hasOwn(commands, command) ? `argus ${command} --help` : "argus --help";
-    console.error(`argus: ${e.message} (see '${hint}')`);
+    console.error(printable(`argus: ${e.message} (see '${hint}')`));
     return 2;
   }
   if (e instanceof ConfigError) {
-    console.error(e.message);
+    console.error(printable(e.message));
     return 1;
   }
   if (e instanceof AppError) {
     const field = (e.details as { field: string; message: string }[] | undefined)?.[0];
-    console.error(`argus: ${e.message}${field ? ` (${field.field} ${field.message})` : ""}`);
+    console.error(printable(`argus: ${e.message}${field ? ` (${field.field} ${field.message})` : ""}`));
     return 1;
   }
   // Anything else is still one line; ARGUS_LOG_LEVEL=debug shows where it came from.
-  console.error(`argus: ${e instanceof Error ? e.message : String(e)}`);
+  // Messages can quote what was typed or stored (an argument, an email): shown, never acted on by the terminal.
+  console.error(printable(`argus: ${e instanceof Error ? e.message : String(e)}`));
   if (process.env.ARGUS_LOG_LEVEL === "debug" && e instanceof Error) console.error(e.stack);
   return 1;
 }

@@ -4,7 +4,7 @@ import { createKeyInput, idParam, type KeyRecord } from "../core/schemas.ts";
 import { notFound } from "../errors.ts";
 import { InvalidValue, lookup, parse, required, validate, wholeNumber } from "./args.ts";
 import { withCore } from "./context.ts";
-import { emit, table, when } from "./output.ts";
+import { emit, printable, table, when } from "./output.ts";
 
 const ownerByEmail = (core: Core, email: string) => {
   const row = core.users.findByEmail(email);
@@ -44,7 +44,7 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
     });
     if (values.json) return emit(true, created, () => "");
     // The key alone on stdout so `KEY=$(argus keys create ...)` works; the note goes to stderr.
-    console.error(`created API key "${created.name}" (id ${created.id}) for ${email}; it is shown only this once:`);
+    console.error(printable(`created API key "${created.name}" (id ${created.id}) for ${email}; it is shown only this once:`));
     console.log(created.key);
   },
 
@@ -100,9 +100,17 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
     );
     console.log(rolled.key);
   },
+
+  async "revoke-all"(args) {
+    const { values } = parse(args, { email: { type: "string" } });
+    const email = required(values.email, "email");
+    // After a compromise: every key of the user stops working at once, in a running server too.
+    const revoked = await withCore((core) => core.keys.revokeAll(ownerByEmail(core, email).id));
+    emit(values.json, { email: email.trim().toLowerCase(), revoked }, () => `revoked ${revoked} API key(s) of ${email.trim().toLowerCase()}`);
+  },
 };
 
-/** `argus keys <create|list|revoke|roll>`: key management for a named user, from the host. */
+/** `argus keys <create|list|revoke|revoke-all|roll>`: key management for a named user, from the host. */
 export async function keysCommand(args: string[]) {
   const [sub, ...rest] = args;
   await lookup(subcommands, sub, "keys subcommand")(rest);

@@ -1,6 +1,7 @@
 import { createArticles } from "./articles.ts";
 import type { CoreDeps } from "./deps.ts";
 import { createKeyLifecycle } from "./key-lifecycle.ts";
+import { createHashing } from "./hashing.ts";
 import { createKeys } from "./keys.ts";
 import { createLimits } from "./limits.ts";
 import { createQuotas } from "./quotas.ts";
@@ -11,7 +12,12 @@ import { createUsers } from "./users.ts";
 export function createCore(deps: CoreDeps) {
   const tokens = createTokens(deps.jwtSecret, deps.clock);
   const keys = createKeys(deps);
-  const users = createUsers(deps, tokens, () => keys.invalidate());
+  const hashing = createHashing({
+    concurrency: navigator.hardwareConcurrency,
+    maxQueue: deps.config.hashQueueMax,
+    cost: deps.passwordCost,
+  });
+  const users = createUsers(deps, tokens, () => keys.invalidate(), hashing, (userId) => keys.revokeAll(userId));
   const limits = createLimits(deps);
   return {
     deps,
@@ -21,6 +27,7 @@ export function createCore(deps: CoreDeps) {
     keyLifecycle: createKeyLifecycle(deps, keys),
     limits,
     quotas: createQuotas(deps),
+    hashing,
     articles: createArticles(deps),
     /** Writes pending key uses, stops the database threads, closes the limiter and this thread's connection. */
     async close() {

@@ -5,7 +5,8 @@ import type { CoreDeps } from "./deps.ts";
 import type { keyLifecycleFields, keySettings, rollInput } from "./key-schemas.ts";
 import { digestKey, generateKey } from "./keyformat.ts";
 import type { Keys } from "./keys.ts";
-import { takeAttempt } from "./throttle.ts";
+import { tooManyRequests } from "../errors.ts";
+import { throttleKey } from "./address.ts";
 
 type Settings = { [K in keyof typeof keySettings]?: z.infer<(typeof keySettings)[K]> };
 type LifecycleFields = { [K in keyof typeof keyLifecycleFields]: z.infer<(typeof keyLifecycleFields)[K]> };
@@ -65,11 +66,9 @@ export function createKeyLifecycle(deps: CoreDeps, keys: Keys) {
      * digest and the same write job run for a malformed, unknown, revoked or live key, and the answer is the same.
      */
     async reportLeak(plaintext: string, clientIp: string) {
-      await takeAttempt(
-        limiter,
-        [{ key: `leak:${clientIp}`, limit: LEAK_REPORTS_PER_MINUTE, windowMs: 60_000 }],
-        "Too many leak reports from this address, try again later",
-      );
+      // Every report counts, found or not (counting only hits would be an oracle of its own).
+      const d = await limiter.consume(`leak:${throttleKey(clientIp)}`, LEAK_REPORTS_PER_MINUTE, 60_000, 1);
+      if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many leak reports from this address, try again later");
       await work.write("keys.reportLeak", { hash: digestKey(plaintext.trim()), now: clock.now() });
       keys.invalidate();
     },

@@ -105,6 +105,11 @@ export function createKeys(deps: CoreDeps) {
       changed(await work.write("keys.revoke", { id, userId, now: clock.now(), reason }));
     },
 
+    /** Revokes every live key of the user (after a compromise); how many. */
+    async revokeAll(userId: string): Promise<number> {
+      return changed(await work.write("keys.revokeAll", { userId, now: clock.now() }));
+    },
+
     /** The key's owner and limits, or a 401 that says why (unknown keys stay generic), or 403 from elsewhere. */
     authenticate(plaintext: string, clientIp: string): AuthenticatedKey {
       if (!isWellFormedKey(plaintext)) throw unauthorized("Invalid API key");

@@ -20,16 +20,31 @@ export const passwordSchema = z
   .min(8, { error: "must be at least 8 characters" })
   .max(256, { error: "must be at most 256 characters" });
 
+// Names are shown in terminals (the CLI), logs and other people's screens: no control characters (ESC starts a
+// terminal escape sequence), no line or paragraph separators, no bidi overrides that reorder what is read.
+const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+/** A user or key name: 1 to 100 characters after trimming, all printable. */
+export const nameSchema = z
+  .string()
+  .trim()
+  .min(1, { error: "must be 1 to 100 characters" })
+  .max(100, { error: "must be 1 to 100 characters" })
+  .refine((v) => !UNPRINTABLE.test(v), { error: "must not contain control characters" });
+
 export const registerInput = z.object({
   email: emailSchema,
   password: passwordSchema,
-  name: z.string().trim().min(1).max(100).nullish(),
+  name: nameSchema.nullish(),
 });
 export const loginInput = z.object({ email: emailSchema, password: z.string().min(1).max(256) });
+/** After a compromise: also revoke every API key of the caller (a key minted with a stolen session outlives it). */
+const revokeKeys = z.boolean().nullish();
 export const changePasswordInput = z.object({
   currentPassword: z.string().min(1).max(256),
   newPassword: passwordSchema,
+  revokeKeys,
 });
+export const logoutAllInput = z.object({ revokeKeys });
 
 export const roleSchema = z.enum(["user", "admin"]);
 export const userSchema = z.object({
@@ -59,7 +74,7 @@ export const scopeSchema = z.enum(["articles:read", "articles:write"]);
 export type Scope = z.infer<typeof scopeSchema>;
 
 export const createKeyInput = z.object({
-  name: z.string().trim().min(1, { error: "must be 1 to 100 characters" }).max(100, { error: "must be 1 to 100 characters" }),
+  name: nameSchema,
   expiresAt: isoDate.nullish(),
   scopes: z.array(scopeSchema).min(1).max(2).nullish(),
   ...keySettings,
@@ -86,7 +101,9 @@ export const adminKeyRecordSchema = keyRecordSchema.extend({ userId: z.string(),
 export const adminKeysQuery = pageInput.extend({
   userId: z.string().max(100).nullish(), isActive: boolParam.nullish(), includeRevoked: boolParam.nullish(),
 });
+// A patch that sets nothing is a mistake, not a no-op: `{}` or (over superjson) `{ isActive: undefined }` is a 400.
 // Each field: absent = unchanged, null = cleared.
+const setsSomething = (patch: Record<string, unknown>) => Object.values(patch).some((v) => v !== undefined);
 export const adminKeyUpdate = z
   .object({
     isActive: z.boolean().optional(),
@@ -95,11 +112,15 @@ export const adminKeyUpdate = z
     allowedIps: keySettings.allowedIps.optional(),
     quota: keySettings.quota.optional(),
   })
-  .strict();
+  .strict()
+  .refine(setsSomething, { error: "must set isActive, rateLimit, meta, allowedIps or quota" });
 /** A user's ceiling over all their keys, per minute (null = the server default). */
 export const userRateLimit = z.number().int().min(1).max(1_000_000).nullable().optional();
 export const adminUsersQuery = pageInput.extend({ role: roleSchema.nullish(), isActive: boolParam.nullish() });
-export const adminUserUpdate = z.object({ role: roleSchema.optional(), isActive: z.boolean().optional() }).strict();
+export const adminUserUpdate = z
+  .object({ role: roleSchema.optional(), isActive: z.boolean().optional() })
+  .strict()
+  .refine(setsSomething, { error: "must set role or isActive" });
 
 export type RegisterInput = z.infer<typeof registerInput>;
 export type User = z.infer<typeof userSchema>;

@@ -1,14 +1,17 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { users, type UserRow } from "../../db/schema.ts";
-import { AppError, conflict, forbidden, notFound, unauthorized } from "../errors.ts";
+import { AppError, conflict, forbidden, notFound, tooManyRequests, unauthorized } from "../errors.ts";
+import { throttleKey } from "./address.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
 import type { adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
-import { takeAttempt, type Throttle } from "./throttle.ts";
+import type { Hashing, Lane } from "./hashing.ts";
+import { throttled, type Throttle } from "./throttle.ts";
 import type { Tokens } from "./tokens.ts";
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
+const HOUR = 60 * 60 * 1000;
 const INVALID_LOGIN = "Invalid email or password";
 
 export const toUser = (row: UserRow): User => ({
@@ -20,11 +23,37 @@ export const toUser = (row: UserRow): User => ({
   createdAt: row.createdAt,
 });
 
-/** Accounts and sessions. `onChange` runs after anything that can cut off a credential. */
-export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void) {
+/**
+ * Failed logins, limited so that an attacker cannot lock the owner out (docs/API.md, "Login throttling"): hard
+ * limits per address and per email+address pair; the per-email limit is soft, so once it is spent an address
+ * may still try while it has no recent failure for this email: guessing from many addresses slows to one
+ * guess per address per 15 minutes, and the owner's right password from a clean address still works.
+ */
+const loginThrottles = (email: string, clientIp: string): Throttle[] => {
+  const ip = throttleKey(clientIp); // IPv6 per /64
+  return [
+    { key: `login:pair:${ip}:${email}`, limit: 10, windowMs: FIFTEEN_MINUTES },
+    { key: `login:ip:${ip}`, limit: 50, windowMs: FIFTEEN_MINUTES },
+    {
+      key: `login:email:${email}`, limit: 10, windowMs: FIFTEEN_MINUTES,
+      fallback: { key: `login:fresh:${ip}:${email}`, limit: 1, windowMs: FIFTEEN_MINUTES },
+    },
+  ];
+};
+
+/**
+ * Accounts and sessions. `onChange` runs after anything that can cut off a credential; every password hash and
+ * verification goes through `hashing`; `revokeKeys` revokes all of a user's API keys (for `revokeKeys: true`).
+ */
+export function createUsers(
+  deps: CoreDeps,
+  tokens: Tokens,
+  onChange: () => void,
+  hashing: Hashing,
+  revokeKeys: (userId: string) => Promise<number>,
+) {
   const { db, work, clock, config, limiter } = deps;
-  const hashPassword = (password: string) =>
-    Bun.password.hash(password, { algorithm: "argon2id", ...deps.passwordCost });
+  const hashPassword = (password: string, lane: Lane = "login") => hashing.hash(password, lane);
   // Verified against when the email is unknown, so both failures cost the same time. Hashed off the event
   // loop from the start, so even the first unknown email costs one verification, not a hash and a verification.
   const dummyHash = hashPassword(crypto.randomUUID());
@@ -34,8 +63,8 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
 
   const session = async (row: UserRow) => ({ ...(await tokens.issue(row)), user: toUser(row) });
 
-  async function create(input: RegisterInput & { role?: "user" | "admin" }): Promise<UserRow> {
-    const passwordHash = await hashPassword(input.password);
+  async function create(input: RegisterInput & { role?: "user" | "admin" }, lane: Lane = "login"): Promise<UserRow> {
+    const passwordHash = await hashPassword(input.password, lane);
     const now = new Date(clock.now());
     return work.write("users.insert", {
       values: {
@@ -62,24 +91,26 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
     findById: (id: string) => byId.get({ id }),
     findByEmail: (email: string) => byEmail.get({ email: email.trim().toLowerCase() }),
 
-    /** Open sign-up; a session for the new account. */
-    async register(input: RegisterInput) {
+    /**
+     * Open sign-up; a session for the new account. Every attempt that got this far counts against the
+     * address's hourly limit, an existing email too, so sign-up cannot be used to test emails in bulk.
+     */
+    async register(input: RegisterInput, clientIp: string) {
       if (!config.allowRegistration) throw forbidden("Registration is closed");
+      if (config.signupLimitPerHour > 0) {
+        const d = await limiter.consume(`signup:ip:${throttleKey(clientIp)}`, config.signupLimitPerHour, HOUR, 1);
+        if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many sign-ups from this address, try again later");
+      }
       if (byEmail.get({ email: input.email })) throw conflict("Email is already registered");
-      return session(await create(input));
+      return session(await create(input, "signup"));
     },
 
-    /** Same answer and comparable time for an unknown email and a wrong password; throttled per email and address. */
+    /** Same answer and comparable time for an unknown email and a wrong password; see loginThrottles. */
     async login(input: { email: string; password: string }, clientIp: string) {
-      const throttles: Throttle[] = [
-        { key: `login:email:${input.email}`, limit: 10, windowMs: FIFTEEN_MINUTES },
-        { key: `login:ip:${clientIp}`, limit: 50, windowMs: FIFTEEN_MINUTES },
-      ];
-      const attempt = await takeAttempt(limiter, throttles, "Too many failed login attempts, try again later");
       const row = byEmail.get({ email: input.email });
-      const ok = await Bun.password.verify(input.password, row?.passwordHash ?? (await dummyHash));
+      const ok = await throttled(limiter, loginThrottles(input.email, clientIp), "Too many failed login attempts, try again later",
+        async () => (await hashing.verify(input.password, row?.passwordHash ?? (await dummyHash))) && row !== undefined);
       if (!row || !ok) throw unauthorized(INVALID_LOGIN);
-      await attempt.succeeded();
       if (!row.isActive) throw forbidden("Account is deactivated");
       return session(row);
     },
@@ -99,22 +130,24 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
       return toUser(row);
     },
 
-    /** Changes the password and ends every session issued before; returns a fresh session. */
+    /** Changes the password and ends every session issued before (and every key, if asked); a fresh session. */
     async changePassword(userId: string, input: z.infer<typeof changePasswordInput>) {
       const row = byId.get({ id: userId });
       if (!row) throw notFound("User not found");
       // A stolen session must not become a free password oracle: the same failure limit as login.
       const throttles = [{ key: `password:user:${userId}`, limit: 10, windowMs: FIFTEEN_MINUTES }];
-      const attempt = await takeAttempt(limiter, throttles, "Too many failed password checks, try again later");
-      if (!(await Bun.password.verify(input.currentPassword, row.passwordHash))) {
-        throw unauthorized("Current password is incorrect");
-      }
-      await attempt.succeeded();
-      return session(await bump(userId, { passwordHash: await hashPassword(input.newPassword) }));
+      const ok = await throttled(limiter, throttles, "Too many failed password checks, try again later",
+        () => hashing.verify(input.currentPassword, row.passwordHash));
+      if (!ok) throw unauthorized("Current password is incorrect");
+      const updated = await bump(userId, { passwordHash: await hashPassword(input.newPassword) });
+      if (input.revokeKeys) await revokeKeys(userId);
+      return session(updated);
     },
 
-    async logoutAll(userId: string) {
+    /** Ends every session of the user; with `revokeKeys`, every API key too. How many keys were revoked. */
+    async logoutAll(userId: string, opts: { revokeKeys?: boolean | null } = {}) {
       await bump(userId);
+      return { revokedKeys: opts.revokeKeys ? await revokeKeys(userId) : 0 };
     },
 
     adminList(q: z.infer<typeof adminUsersQuery>) {
@@ -144,14 +177,16 @@ export function createUsers(deps: CoreDeps, tokens: Tokens, onChange: () => void
     },
 
     /** Creates the configured admin when no such user exists; never touches an existing password. */
-    async ensureAdmin(email: string, password: string) {
+    /** Creates the configured admin unless the email is taken; says which case it was (a taken email is never changed). */
+    async ensureAdmin(email: string, password: string): Promise<"created" | "exists" | "not-admin"> {
       const normalized = email.trim().toLowerCase();
-      if (byEmail.get({ email: normalized })) return false;
+      const taken = () => (byEmail.get({ email: normalized })?.role === "admin" ? "exists" : "not-admin");
+      if (byEmail.get({ email: normalized })) return taken();
       try {
         await create({ email: normalized, password, role: "admin" });
-        return true;
+        return "created";
       } catch (e) {
-        if (e instanceof AppError && e.code === "CONFLICT") return false;
+        if (e instanceof AppError && e.code === "CONFLICT") return taken();
         throw e;
       }
     },

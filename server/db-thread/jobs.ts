@@ -2,7 +2,7 @@ import type { Db } from "../../db/client.ts";
 import { articleById, latestArticles, listArticles } from "../core/stores/article-reads.ts";
 import { deleteArticle, upsertArticles } from "../core/stores/article-writes.ts";
 import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
-import { deleteKey, insertKey, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
+import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
 import { refundQuota, spendQuota } from "../core/stores/quota-writes.ts";
 import { adminUpdateUser, insertUser, updateUser } from "../core/stores/user-writes.ts";
 
@@ -15,6 +15,7 @@ export const writeJobs = {
   "users.adminUpdate": adminUpdateUser,
   "keys.insert": insertKey,
   "keys.revoke": revokeKey,
+  "keys.revokeAll": revokeAllKeys,
   "keys.update": updateKey,
   "keys.delete": deleteKey,
   "keys.touch": touchKeys,

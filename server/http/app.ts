@@ -5,7 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Core } from "../core/index.ts";
 import { AppError, issueDetails } from "../errors.ts";
 import { mountTrpc } from "../trpc/mount.ts";
-import { clientIp } from "./clientip.ts";
+import { createClientIp } from "./clientip.ts";
 import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
 import { fail } from "./envelope.ts";
@@ -29,13 +29,14 @@ export function createApp(core: Core) {
     },
   });
 
+  const clientIp = createClientIp(config.trustProxy, logger);
   app.use("*", requestId());
   app.use("*", secureHeaders());
   app.use("*", async (c, next) => {
     c.set("core", core);
     c.set("principal", null);
     c.set("authenticated", false);
-    c.set("clientIp", clientIp(c, config.trustProxy));
+    c.set("clientIp", clientIp(c));
     await next();
   });
   // Routes that accept API keys: charge the key before any body check, so every answer carries its headers.

@@ -1,18 +1,41 @@
 import type { Context } from "hono";
 import { getConnInfo } from "hono/bun";
+import { canonicalAddress, isLoopback } from "../core/address.ts";
+import type { Logger } from "../logger.ts";
 
-/** The caller's address; X-Forwarded-For counts only when the operator said a proxy sits in front. */
-export function clientIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    // The last hop is the one our proxy added; earlier entries are whatever the client claimed.
-    const forwarded = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
-    if (forwarded) return normalize(forwarded);
-  }
+/**
+ * The caller's address, canonical (see core/address.ts). X-Forwarded-For counts only when the operator said a
+ * proxy sits in front; an entry that is not an address falls back to the socket's, never to a fresh key.
+ */
+export function createClientIp(trustProxy: boolean, logger: Logger) {
+  let warned = false;
+  return (c: Context): string => {
+    const peer = socketAddress(c);
+    const forwarded = c.req.header("x-forwarded-for");
+    if (forwarded === undefined) return peer;
+    if (trustProxy) {
+      // The last hop is the one our proxy added; earlier entries are whatever the client claimed. Empty entries
+      // (a trailing comma) are no hop at all.
+      const last = forwarded.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
+      return (last && canonicalAddress(last)) ?? peer;
+    }
+    if (!warned && isLoopback(peer)) {
+      // A proxy on this host forwards for clients while we are told not to trust it: every client then shares
+      // the proxy's address, and one client's failures throttle them all.
+      warned = true;
+      logger.warn("requests carry X-Forwarded-For from a loopback peer, but ARGUS_TRUST_PROXY is false", {
+        action: "if that proxy is yours, set ARGUS_TRUST_PROXY=true so throttles see each client's address",
+      });
+    }
+    return peer;
+  };
+}
+
+function socketAddress(c: Context): string {
   try {
-    return normalize(getConnInfo(c).remote.address ?? "unknown");
+    const raw = getConnInfo(c).remote.address;
+    return (raw && canonicalAddress(raw)) ?? "unknown";
   } catch {
     return "unknown"; // app.request() in tests has no socket
   }
 }
-
-const normalize = (addr: string) => (addr.startsWith("::ffff:") ? addr.slice(7) : addr);

@@ -64,3 +64,16 @@ export const requireJson = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/**
+ * For routes whose JSON body is optional: an empty body sent with a JSON content type (`curl -H ... -X POST`)
+ * means no body, rather than malformed JSON.
+ */
+export const emptyBodyIsNoBody = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.header("content-type") && (await c.req.raw.clone().text()).trim() === "") {
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("content-type");
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers });
+  }
+  await next();
+});

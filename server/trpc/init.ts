@@ -1,11 +1,11 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { requireAdmin, requireAuth, requireJwt, requireScope, type Principal } from "../auth/principal.ts";
 import type { Core } from "../core/index.ts";
 import type { QuotaState } from "../core/quotas.ts";
 import type { Decision } from "../core/ratelimit/bucket.ts";
 import type { Scope } from "../core/schemas.ts";
 import { AppError, issueDetails, tooManyRequests } from "../errors.ts";
+import { transformer } from "./transformer.ts";
 
 export type Context = {
   core: Core;
@@ -25,7 +25,7 @@ const trpcCode = {
 } as const;
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer,
   isDev: false,
   errorFormatter({ shape, error }) {
     const cause = error.cause instanceof AppError ? error.cause : undefined;

@@ -95,7 +95,7 @@ describe("POST /api/auth/login", () => {
     expect((await login({ email: u.email, password: "wrong-password" })).status).toBe(401);
   });
 
-  test("10 failures for one email lock it, the right password too, until the window passes", async () => {
+  test("10 failures for one email from one address lock that address out of it, the right password too, until the window passes", async () => {
     const u = await h.signUp();
     for (let i = 0; i < 10; i++) expect((await login({ email: u.email, password: "wrong-password" })).status).toBe(401);
     const locked = await login({ email: u.email, password: u.password });

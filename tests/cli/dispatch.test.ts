@@ -87,4 +87,19 @@ describe("argus config check", () => {
     expect(body.config).toMatchObject({ PORT: 3000, ARGUS_JWT_SECRET: "(generated)", ARGUS_ADMIN_PASSWORD: "(unset)", ARGUS_DATA_DIR: data.dir });
     expect(body.config.ARGUS_REDIS_URL).toBe("redis://:***@cache:6379/0");
   });
+
+  test("masks a Redis credential in every URL form: user:pw@, a lone pw@, ?password=", async () => {
+    const cases = [
+      ["redis://app:pw-one@cache:6379", "redis://app:***@cache:6379"],
+      ["redis://pw-two@cache:6379/1", "redis://***@cache:6379/1"],
+      ["rediss://cache:6380/0?password=pw-three&db=2", "rediss://cache:6380/0?password=***&db=2"],
+      ["redis://cache?username=app&auth=pw-four", "redis://cache?username=app&auth=***"],
+    ] as const;
+    for (const [url, shown] of cases) {
+      const r = await argus(["config", "check", "--json"], { dataDir: data.dir, env: { ARGUS_REDIS_URL: url } });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).config.ARGUS_REDIS_URL).toBe(shown);
+      expect(r.stdout + r.stderr).not.toMatch(/pw-/);
+    }
+  });
 });

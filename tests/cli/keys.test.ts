@@ -97,6 +97,49 @@ describe("argus keys", () => {
     expect(none).toMatchObject({ code: 1, stdout: "", stderr: "argus: no user with email ghost@example.com\n" });
   });
 
+  test("list escapes a stored name's control characters (older rows predate the rule), in text and in --json", async () => {
+    const ci = await argus(["keys", "create", "--email", "user@example.com", "--name", "ci", "--json"], { dataDir: data.dir });
+    const { id } = JSON.parse(ci.stdout) as { id: string };
+    const db = new Database(join(data.dir, "argus.db"));
+    db.query("UPDATE api_keys SET name = ? WHERE id = ?").run("x\u001b]0;owned\u0007\u009b2J\u202eok", id);
+    db.close();
+
+    const text = await argus(["keys", "list", "--email", "user@example.com"], { dataDir: data.dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("x\\u001b]0;owned\\u0007\\u009b2J\\u202eok");
+    expect(text.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    const json = await argus(["keys", "list", "--email", "user@example.com", "--json"], { dataDir: data.dir });
+    expect(json.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(JSON.parse(json.stdout)[0].name).toBe("x\u001b]0;owned\u0007\u009b2J\u202eok");
+  });
+
+  test("an error quoting a typed argument shows its escape codes, never runs them", async () => {
+    const r = await argus(["keys", "list", "--email", "\u001b[1mghost@example.com"], { dataDir: data.dir });
+    expect(r).toMatchObject({ code: 1, stderr: "argus: no user with email \\u001b[1mghost@example.com\n" });
+  });
+
+  test("revoke-all revokes every key of one user, and nobody else's", async () => {
+    const mint = async (email: string) =>
+      JSON.parse((await argus(["keys", "create", "--email", email, "--name", "k", "--json"], { dataDir: data.dir })).stdout) as { key: string };
+    const mine = [await mint("user@example.com"), await mint("user@example.com")];
+    const theirs = await mint("admin@example.com");
+
+    const r = await argus(["keys", "revoke-all", "--email", "User@Example.com"], { dataDir: data.dir });
+    expect(r).toMatchObject({ code: 0, stdout: "revoked 2 API key(s) of user@example.com\n" });
+    const again = await argus(["keys", "revoke-all", "--email", "user@example.com", "--json"], { dataDir: data.dir });
+    expect(JSON.parse(again.stdout)).toEqual({ email: "user@example.com", revoked: 0 });
+
+    const h = await createHarness({}, { dataDir: data.dir });
+    try {
+      for (const k of mine) expect(((await (await h.request("/api/auth/me", { apiKey: k.key })).json()) as any).error).toBe("API key has been revoked");
+      expect((await h.request("/api/auth/me", { apiKey: theirs.key })).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+    const ghost = await argus(["keys", "revoke-all", "--email", "ghost@example.com"], { dataDir: data.dir });
+    expect(ghost).toMatchObject({ code: 1, stdout: "", stderr: "argus: no user with email ghost@example.com\n" });
+  });
+
   test("revoke of an unknown id is exit 1", async () => {
     const r = await argus(["keys", "revoke", "00000000-0000-0000-0000-000000000000"], { dataDir: data.dir });
     expect(r).toMatchObject({ code: 1, stderr: "argus: API key not found\n" });

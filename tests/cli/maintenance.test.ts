@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { Database } from "bun:sqlite";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import journal from "../../db/migrations/meta/_journal.json" with { type: "json" };
 import { createHarness } from "../support/harness.ts";
@@ -76,6 +76,27 @@ describe("argus backup", () => {
     const r = await argus(["backup", target], { dataDir: data.dir });
     expect(r).toMatchObject({ code: 1, stdout: "", stderr: `argus: refusing to overwrite ${target}\n` });
     expect(readFileSync(target, "utf8")).toBe("precious");
+  });
+
+  test("writes the copy mode 0600 (it holds every password hash), leaving no scratch file", async () => {
+    await createUser(data.dir, "someone@example.com");
+    const target = join(scratch.dir, "private.db");
+    const r = await argus(["backup", target], { dataDir: data.dir });
+    expect(r.code).toBe(0);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    expect(readdirSync(scratch.dir)).toEqual(["private.db"]);
+  });
+
+  test("refuses a dangling symlink at the target and writes nothing through it", async () => {
+    await createUser(data.dir, "someone@example.com");
+    const target = join(scratch.dir, "link.db");
+    const pointee = join(scratch.dir, "elsewhere.db");
+    symlinkSync(pointee, target);
+    const r = await argus(["backup", target], { dataDir: data.dir });
+    expect(r).toMatchObject({ code: 1, stdout: "", stderr: `argus: refusing to overwrite ${target}\n` });
+    expect(existsSync(pointee)).toBe(false);
+    expect(lstatSync(target).isSymbolicLink()).toBe(true);
+    expect(readdirSync(scratch.dir)).toEqual(["link.db"]);
   });
 
   test("says so when there is no database to back up", async () => {

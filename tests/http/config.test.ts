@@ -1,5 +1,5 @@
 import { describe, expect, test, setDefaultTimeout } from "bun:test";
-import { statSync } from "node:fs";
+import { chmodSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../server/config.ts";
 import { createHarness, tempDir } from "../support/harness.ts";
@@ -68,6 +68,43 @@ describe("persistence across restarts", () => {
     const second = await createHarness({ adminEmail: "root@example.com", adminPassword: "second-password" }, { dataDir });
     expect((await login(second, "first-password")).status).toBe(200);
     expect((await login(second, "second-password")).status).toBe(401);
+    await second.close();
+  });
+
+  test("a jwt-secret readable by others is made 0600 and kept, with a warning that says what to do", async () => {
+    const dataDir = tempDir();
+    const first = await createHarness({}, { dataDir });
+    const u = await first.signUp();
+    await first.close(false);
+    const file = join(dataDir, "jwt-secret");
+    const secret = readFileSync(file, "utf8");
+    chmodSync(file, 0o644);
+    const logs: string[] = [];
+    const second = await createHarness({}, { dataDir, logs });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8")).toBe(secret);
+    expect((await second.request("/api/auth/me", { token: u.token })).status).toBe(200);
+    const warnings = logs.map((l) => JSON.parse(l)).filter((l) => l.level === "warn");
+    expect(warnings).toEqual([expect.objectContaining({ msg: expect.stringContaining("jwt-secret"), file, was: "0644" })]);
+    expect(logs.join("\n")).not.toContain(secret.trim());
+    await second.close();
+  });
+
+  test("ARGUS_ADMIN_EMAIL of an existing non-admin: nothing changes, and a warning says how to promote them", async () => {
+    const dataDir = tempDir();
+    const first = await createHarness({}, { dataDir });
+    const u = await first.signUp("user", "taken@example.com");
+    await first.close(false);
+    const logs: string[] = [];
+    const second = await createHarness({ adminEmail: "Taken@example.com", adminPassword: "admin-password" }, { dataDir, logs });
+    const warning = logs.map((l) => JSON.parse(l)).find((l) => l.level === "warn");
+    expect(warning).toMatchObject({ msg: expect.stringContaining("non-admin"), email: "Taken@example.com" });
+    expect(warning.action).toContain("argus users set-role");
+    expect(logs.join("\n")).not.toContain("admin-password");
+    const me = await second.request("/api/auth/me", { token: u.token });
+    expect(((await me.json()) as any).data.role).toBe("user");
+    const login = await second.request("/api/auth/login", { method: "POST", json: { email: "taken@example.com", password: "admin-password" } });
+    expect(login.status).toBe(401);
     await second.close();
   });
 });

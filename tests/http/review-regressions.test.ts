@@ -92,12 +92,13 @@ describe("keys are charged before any other answer", () => {
 });
 
 describe("input edges", () => {
-  test("PUT /api/admin/api-keys/:id with {} returns the key unchanged", async () => {
+  test("PUT /api/admin/api-keys/:id with {} is 400 (a patch must set something) and the key is unchanged", async () => {
     const admin = await h.signUp("admin");
     const k = await h.createKey((await h.signUp()).token);
     const res = await h.request(`/api/admin/api-keys/${k.id}`, { method: "PUT", token: admin.token, json: {} });
-    expect(res.status).toBe(200);
-    expect((await json(res)).data).toMatchObject({ id: k.id, isActive: true, rateLimit: null });
+    expect(res.status).toBe(400);
+    const list = await json(await h.request("/api/admin/api-keys", { token: admin.token }));
+    expect(list.data[0]).toMatchObject({ id: k.id, isActive: true, rateLimit: null });
   });
 
   test("a trailing slash is an unknown route (404), not a 405", async () => {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import { apiKeys } from "../../db/schema.ts";
-import { createHarness, type Harness } from "../support/harness.ts";
+import { createArgusClient } from "../../client/index.ts";
+import { createHarness, listen, type Harness } from "../support/harness.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
@@ -81,6 +82,39 @@ describe("admin API key management", () => {
     expect(cleared.data.rateLimit).toBeNull();
     for (const bad of [{ rateLimit: 0 }, { rateLimit: 100_001 }, { rateLimit: 1.5 }, { isActive: "yes" }, { other: 1 }]) {
       expect((await h.request(`/api/admin/api-keys/${k.id}`, { method: "PUT", token: admin.token, json: bad })).status).toBe(400);
+    }
+  });
+
+  test("a PUT that sets nothing is 400 naming the fields it could set, and changes nothing", async () => {
+    const admin = await h.signUp("admin");
+    const u = await h.signUp();
+    const k = await h.createKey(u.token);
+    const before = h.core.deps.db.select().from(apiKeys).where(eq(apiKeys.id, k.id)).get();
+    const key = await h.request(`/api/admin/api-keys/${k.id}`, { method: "PUT", token: admin.token, json: {} });
+    expect(key.status).toBe(400);
+    expect(await json(key)).toMatchObject({ code: "BAD_REQUEST", details: [{ field: "(body)", message: "must set isActive or rateLimit" }] });
+    const user = await h.request(`/api/admin/users/${u.user.id}`, { method: "PUT", token: admin.token, json: {} });
+    expect(user.status).toBe(400);
+    expect((await json(user)).details).toEqual([{ field: "(body)", message: "must set role or isActive" }]);
+    expect(h.core.deps.db.select().from(apiKeys).where(eq(apiKeys.id, k.id)).get()).toEqual(before);
+  });
+
+  test("tRPC admin.apiKeys.update with its only field as superjson undefined is BAD_REQUEST, not a 500", async () => {
+    const srv = listen(h);
+    try {
+      const admin = await h.signUp("admin");
+      const k = await h.createKey((await h.signUp()).token);
+      const client = createArgusClient({ url: srv.url, token: admin.token });
+      for (const data of [{ isActive: undefined }, { rateLimit: undefined }, {}]) {
+        const err = await client.admin.apiKeys.update.mutate({ id: k.id, data }).then(() => null, (e) => e);
+        expect(err?.data).toMatchObject({ code: "BAD_REQUEST", httpStatus: 400 });
+        expect(err.message).toBe("Validation failed");
+      }
+      const err = await client.admin.users.update.mutate({ id: admin.user.id, data: { role: undefined } }).then(() => null, (e) => e);
+      expect(err?.data).toMatchObject({ code: "BAD_REQUEST", httpStatus: 400 });
+      expect(h.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+    } finally {
+      srv.stop();
     }
   });
 

@@ -20,7 +20,8 @@ export async function createHarness(overrides: Partial<Config> = {}, opts: { dat
   const dataDir = opts.dataDir ?? tempDir();
   const clock = manualClock(Date.UTC(2026, 10, 28, 12, 0, 0));
   const logs = opts.logs ?? [];
-  const config = testConfig({ dataDir, logLevel: "debug", ...overrides });
+  // Suites sign many users up from one address: the sign-up throttle is off unless a test turns it on.
+  const config = testConfig({ dataDir, logLevel: "debug", signupLimitPerHour: 0, ...overrides });
   const core: Core = await bootCore(config, {
     clock,
     logger: createLogger("debug", (l) => logs.push(l)),

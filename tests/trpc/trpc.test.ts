@@ -32,7 +32,7 @@ describe("tRPC auth.*", () => {
     const changed = await client.auth.changePassword.mutate({ currentPassword: "12345678", newPassword: "87654321" });
     expect(await codeOf(client.auth.me.query())).toBe("UNAUTHORIZED");
     const fresh = createArgusClient({ url: srv.url, token: changed.token });
-    expect(await fresh.auth.logoutAll.mutate()).toEqual({ success: true });
+    expect(await fresh.auth.logoutAll.mutate()).toEqual({ success: true, revokedKeys: 0 });
     expect(await codeOf(fresh.auth.me.query())).toBe("UNAUTHORIZED");
   });
 
@@ -125,5 +125,48 @@ describe("REST and tRPC parity", () => {
     const expected = ["p", ["articles:read"], true, "FORBIDDEN", 1, "UNAUTHORIZED", "NOT_FOUND"];
     expect(outcomes.trpc).toEqual(expected);
     expect(outcomes.rest.map((v) => (typeof v === "number" && status[v]) || v)).toEqual(expected);
+  });
+});
+
+describe("tRPC input that superjson cannot take", () => {
+  const deep = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+  const call = (path: string, init: RequestInit & { token?: string } = {}) =>
+    h.request(`/trpc/${path}`, { ...init, headers: init.body ? { "content-type": "application/json" } : {} });
+
+  test("deeply nested input answers 400 with the generic validation message, in every place input arrives", async () => {
+    const u = await h.signUp();
+    const post = (path: string, body: string) => call(path, { method: "POST", body, token: u.token });
+    const answers = [
+      await post("keys.create", `{"json":{"name":${deep(100_000)}}}`),
+      await post("keys.create", `{"json":{"name":"x"},"meta":{"values":{"name":${deep(10_000)}}}}`),
+      await post("keys.create,keys.create?batch=1", `{"0":{"json":{"name":"ok"}},"1":{"json":${deep(50_000)}}}`),
+      await call(`articles.list?input=${encodeURIComponent(`{"json":${deep(100_000)}}`)}`, { token: u.token }),
+      await call(`articles.list?input=${encodeURIComponent(`{"json":${deep(33)}}`)}`, { token: u.token }),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(text).not.toMatch(/call stack|RangeError|at \w+ \(/);
+      const body = JSON.parse(text);
+      const error = (Array.isArray(body) ? body.find((b: any) => b.error) : body).error.json;
+      expect(error).toMatchObject({ message: "Validation failed", data: { code: "BAD_REQUEST", httpStatus: 400 } });
+      expect(error.data.details).toEqual([{ field: "(body)", message: "must not nest deeper than 32 levels" }]);
+    }
+    expect(h.core.deps.db.$client.query("SELECT count(*) AS n FROM api_keys").get()).toEqual({ n: 0 });
+  });
+
+  test("a superjson meta naming an unknown transformation is the same 400, not superjson's wording", async () => {
+    const u = await h.signUp();
+    const res = await call("keys.create", { method: "POST", token: u.token, body: `{"json":{"name":"x"},"meta":{"values":{"name":["nope"]}}}` });
+    expect(res.status).toBe(400);
+    const error = ((await res.json()) as any).error.json;
+    expect(error).toMatchObject({ message: "Validation failed", data: { code: "BAD_REQUEST", details: [{ field: "(body)", message: "is not a valid superjson envelope" }] } });
+  });
+
+  test("input nested as deep as the limit allows still reaches validation", async () => {
+    const u = await h.signUp();
+    const res = await call(`articles.list?input=${encodeURIComponent(`{"json":{"limit":${deep(29)}}}`)}`, { token: u.token });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.json.data.details[0].field).toBe("limit");
   });
 });

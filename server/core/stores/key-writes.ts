@@ -33,6 +33,16 @@ export function revokeKey(db: Db, args: { id: string; userId: string | null; now
   if (revoked.length === 0) throw notFoundKey();
 }
 
+/** Revokes every live key of the user (after a compromise); how many. */
+export function revokeAllKeys(db: Db, args: { userId: string; now: number }): number {
+  return db
+    .update(apiKeys)
+    .set({ revokedAt: new Date(args.now), isActive: false })
+    .where(and(eq(apiKeys.userId, args.userId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id })
+    .all().length;
+}
+
 type KeyPatch = Partial<Pick<ApiKeyRow, "isActive" | "rateLimit" | "meta" | "allowedIps" | "quotaLimit" | "quotaPeriod">>;
 
 export function updateKey(db: Db, args: { id: string; patch: KeyPatch }) {

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAuth, requireJwt } from "../../auth/principal.ts";
 import { keyIdentitySchema } from "../../core/key-schemas.ts";
-import { changePasswordInput, loginInput, registerInput, sessionSchema, userSchema } from "../../core/schemas.ts";
+import { changePasswordInput, loginInput, logoutAllInput, registerInput, sessionSchema, userSchema } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody, responses } from "../envelope.ts";
-import { authenticate } from "../middleware.ts";
+import { authenticate, emptyBodyIsNoBody } from "../middleware.ts";
 
 const tags = ["Auth"];
 const security = [{ bearer: [] }];
@@ -12,12 +12,16 @@ const security = [{ bearer: [] }];
 const register = createRoute({
   method: "post", path: "/register", tags, summary: "Create an account and a session",
   request: { body: jsonBody(registerInput) },
-  responses: { ...responses(sessionSchema, "Account created", 201), 409: { description: "Email already registered" } },
+  responses: {
+    ...responses(sessionSchema, "Account created", 201),
+    409: { description: "Email already registered" },
+    503: { description: "Too many passwords being hashed; retry after Retry-After" },
+  },
 });
 const login = createRoute({
   method: "post", path: "/login", tags, summary: "Exchange email and password for a 7-day JWT",
   request: { body: jsonBody(loginInput) },
-  responses: responses(sessionSchema, "Signed in"),
+  responses: { ...responses(sessionSchema, "Signed in"), 503: { description: "Too many passwords being checked; retry after Retry-After" } },
 });
 const me = createRoute({
   method: "get", path: "/me", tags, summary: "The calling user (JWT or API key)",
@@ -26,20 +30,27 @@ const me = createRoute({
   responses: responses(userSchema.extend({ key: keyIdentitySchema.optional() }), "The user (and, for a key, which key)"),
 });
 const password = createRoute({
-  method: "put", path: "/password", tags, summary: "Change the password; earlier tokens stop working", security,
+  method: "put", path: "/password", tags, security,
+  summary: "Change the password; earlier tokens stop working (and every API key, with revokeKeys: true)",
   middleware: authenticate({ keys: false, require: "jwt" }),
   request: { body: jsonBody(changePasswordInput) },
-  responses: responses(sessionSchema, "Password changed; a fresh session"),
+  responses: {
+    ...responses(sessionSchema, "Password changed; a fresh session"),
+    503: { description: "Too many passwords being checked; retry after Retry-After" },
+  },
 });
 const logoutAll = createRoute({
-  method: "post", path: "/logout-all", tags, summary: "End every session of the user", security,
-  middleware: authenticate({ keys: false, require: "jwt" }),
+  method: "post", path: "/logout-all", tags, security,
+  summary: "End every session of the user (and revoke every API key, with revokeKeys: true)",
+  // The body is optional: none, or an empty one with a JSON content type, means `{}`.
+  middleware: [authenticate({ keys: false, require: "jwt" }), emptyBodyIsNoBody] as const,
+  request: { body: { required: false, content: { "application/json": { schema: logoutAllInput } } } },
   responses: responses(z.null(), "Every token revoked"),
 });
 
 export const authRoutes = new OpenAPIHono<AppEnv>()
   .openapi(register, async (c) => {
-    const session = await c.get("core").users.register(c.req.valid("json"));
+    const session = await c.get("core").users.register(c.req.valid("json"), c.get("clientIp"));
     return c.json({ success: true as const, data: session, message: "Account created" }, 201);
   })
   .openapi(login, async (c) => {
@@ -57,6 +68,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(logoutAll, async (c) => {
     const p = requireJwt(c.get("principal"));
-    await c.get("core").users.logoutAll(p.userId);
-    return c.json({ success: true as const, data: null, message: "Logged out everywhere" }, 200);
+    const { revokedKeys } = await c.get("core").users.logoutAll(p.userId, c.req.valid("json"));
+    const message = revokedKeys > 0 ? `Logged out everywhere; ${revokedKeys} API key(s) revoked` : "Logged out everywhere";
+    return c.json({ success: true as const, data: null, message }, 200);
   });

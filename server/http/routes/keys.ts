@@ -23,6 +23,10 @@ const list = createRoute({
   request: { query: keysQuery },
   responses: responses(z.array(keyRecordSchema), "One page of your keys; meta carries nextCursor and hasMore"),
 });
+const revokeAll = createRoute({
+  method: "delete", path: "/", tags, security, middleware, summary: "Revoke every one of your keys (e.g. after a compromise)",
+  responses: responses(z.object({ revoked: z.number().int() }), "How many keys were revoked"),
+});
 const revoke = createRoute({
   method: "delete", path: "/{id}", tags, security, middleware, summary: "Revoke one of your keys, optionally saying why",
   request: { params: idParam, body: optionalJson(revokeInput) },
@@ -55,6 +59,11 @@ export const keyRoutes = new OpenAPIHono<AppEnv>()
     const p = requireJwt(c.get("principal"));
     const { items, meta } = c.get("core").keys.list(p.userId, c.req.valid("query"));
     return c.json({ success: true as const, data: items, meta }, 200);
+  })
+  .openapi(revokeAll, async (c) => {
+    const p = requireJwt(c.get("principal"));
+    const revoked = await c.get("core").keys.revokeAll(p.userId);
+    return c.json({ success: true as const, data: { revoked }, message: `${revoked} API key(s) revoked` }, 200);
   })
   .openapi(revoke, async (c) => {
     const p = requireJwt(c.get("principal"));

@@ -20,4 +20,9 @@ export const keysRouter = router({
     await ctx.core.keyLifecycle.reportLeak(input.key, ctx.clientIp);
     return { success: true as const };
   }),
+  /** Every one of the caller's keys, e.g. after a compromise. */
+  revokeAll: jwtProcedure.mutation(async ({ ctx }) => ({
+    success: true as const,
+    revoked: await ctx.core.keys.revokeAll(ctx.principal.userId),
+  })),
 });
