@@ -12,10 +12,12 @@ import { serve } from "../server/serve.ts";
 
 /** Allows everything and keeps no state: the cheapest store the interface admits. */
 export function noopStore(): RateLimitStore {
+  const consume = (_key: string, limit: number, windowMs = 60_000): Decision => ({
+    allowed: true, limit, remaining: limit, resetAt: Date.now() + Math.ceil(windowMs / limit), retryAfter: 0,
+  });
   return {
-    consume(_key: string, limit: number, windowMs = 60_000): Decision {
-      return { allowed: true, limit, remaining: limit, resetAt: Date.now() + Math.ceil(windowMs / limit), retryAfter: 0 };
-    },
+    consume,
+    consumeAll: (charges) => charges.map((c) => consume(c.key, c.limit, c.windowMs)),
     health: () => "ok",
     close: () => {},
   };

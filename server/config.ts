@@ -18,6 +18,7 @@ const envSchema = z.object({
   ARGUS_SIGNUP_LIMIT_PER_HOUR: int(0, 100_000).default(5),
   ARGUS_HASH_QUEUE_MAX: int(1, 100_000).default(64),
   ARGUS_MAX_KEYS_PER_USER: int(1, 100_000).default(100),
+  ARGUS_USER_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(1000),
   ARGUS_TRUST_PROXY: bool.default(false),
   ARGUS_REDIS_URL: z.url().optional(),
   ARGUS_WORKERS: int(1, 64).default(1),
@@ -39,6 +40,8 @@ export type Config = {
   hashQueueMax: number;
   /** Unrevoked keys one account may hold. */
   maxKeysPerUser: number;
+  /** Default ceiling over all of one user's keys, per minute; 0 = none (a user's own ceiling still applies). */
+  userRateLimitPerMinute: number;
   trustProxy: boolean;
   redisUrl?: string;
   workers: number;
@@ -74,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signupLimitPerHour: e.ARGUS_SIGNUP_LIMIT_PER_HOUR,
     hashQueueMax: e.ARGUS_HASH_QUEUE_MAX,
     maxKeysPerUser: e.ARGUS_MAX_KEYS_PER_USER,
+    userRateLimitPerMinute: e.ARGUS_USER_RATE_LIMIT_PER_MINUTE,
     trustProxy: e.ARGUS_TRUST_PROXY,
     redisUrl: e.ARGUS_REDIS_URL,
     workers: e.ARGUS_WORKERS,

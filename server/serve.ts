@@ -1,5 +1,6 @@
 import type { Config } from "./config.ts";
 import type { Core } from "./core/index.ts";
+import consoleIndex from "../console/index.html";
 import { createApp } from "./http/app.ts";
 
 const DRAIN_MS = 10_000;
@@ -18,6 +19,10 @@ export function serve(core: Core, config: Config, opts: { reusePort?: boolean; o
     port: config.port,
     hostname: config.host,
     reusePort: opts.reusePort,
+    // The console (console/index.html and the chunks Bun bundles from it) at "/"; everything else is the app.
+    // development: false serves the minified bundle without Bun's dev-mode inline script (the CSP forbids it).
+    development: false,
+    routes: { "/": consoleIndex },
     async fetch(req, srv) {
       inFlight++;
       lastArrival = performance.now();

@@ -12,19 +12,29 @@ export type Principal = {
   /** The caller's account as read when the credential was checked, this request. */
   user: User;
   via: "jwt" | "apiKey";
+  /** Set when the JWT came from the console's session cookie rather than an Authorization header. */
+  cookie?: true;
   keyId?: string;
   scopes?: Scope[];
   rateLimit?: number | null;
   /** The key behind a key principal: id, name, keyPrefix and its metadata. */
   key?: KeyIdentity;
   quota?: Quota | null;
+  /** A key's owner's ceiling over all their keys (null = the server default). */
+  userRateLimit?: number | null;
 };
 
-export type Credentials = { authorization?: string | null; apiKey?: string | null; clientIp: string };
+export type Credentials = {
+  authorization?: string | null;
+  apiKey?: string | null;
+  /** The console's session cookie, passed only when the door judged the request same-origin. */
+  sessionCookie?: string | null;
+  clientIp: string;
+};
 
 const BAD_KEYS_PER_MINUTE = 50;
 
-/** Who is calling, from either credential; null when none was sent. The one resolver both doors use. */
+/** Who is calling: Authorization, then X-API-Key, then the console's cookie; null when none was sent. The one resolver both doors use. */
 export async function resolvePrincipal(core: Core, creds: Credentials): Promise<Principal | null> {
   const bearer = creds.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   if (creds.authorization && !bearer) throw unauthorized("Authorization header must be 'Bearer <token>'");
@@ -32,12 +42,18 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
     const row = await core.users.authenticateToken(bearer);
     return { userId: row.id, role: row.role, user: toUser(row), via: "jwt" };
   }
-  if (!creds.apiKey) return null;
+  if (!creds.apiKey) {
+    if (!creds.sessionCookie) return null;
+    // The same JWT checks as a bearer token: 7-day expiry, and "log out everywhere" ends it.
+    const row = await core.users.authenticateToken(creds.sessionCookie);
+    return { userId: row.id, role: row.role, user: toUser(row), via: "jwt", cookie: true };
+  }
   try {
     const key = core.keys.authenticate(creds.apiKey.trim(), creds.clientIp);
     const { user } = key;
     return {
-      userId: user.id, role: user.role, user, via: "apiKey", keyId: key.keyId, scopes: key.scopes, rateLimit: key.rateLimit,
+      userId: user.id, role: user.role, user, via: "apiKey",
+      keyId: key.keyId, scopes: key.scopes, rateLimit: key.rateLimit, userRateLimit: key.userRateLimit,
       key: key.identity, quota: key.quota,
     };
   } catch (e) {

@@ -28,6 +28,7 @@ export function describeConfig(c: Config): Record<string, string | number | bool
     ARGUS_ADMIN_PASSWORD: c.adminPassword ? "***" : "(unset)",
     ARGUS_ALLOW_REGISTRATION: c.allowRegistration,
     ARGUS_RATE_LIMIT_PER_MINUTE: c.rateLimitPerMinute,
+    ARGUS_USER_RATE_LIMIT_PER_MINUTE: c.userRateLimitPerMinute || "0 (no ceiling)",
     ARGUS_SIGNUP_LIMIT_PER_HOUR: c.signupLimitPerHour,
     ARGUS_HASH_QUEUE_MAX: c.hashQueueMax,
     ARGUS_TRUST_PROXY: c.trustProxy,

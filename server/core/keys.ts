@@ -15,7 +15,14 @@ import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, Ke
 import { toUser } from "./users.ts";
 
 export type AuthenticatedKey = {
-  keyId: string; user: User; scopes: Scope[]; rateLimit: number | null; identity: KeyIdentity; quota: Quota | null;
+  keyId: string;
+  user: User;
+  scopes: Scope[];
+  rateLimit: number | null;
+  /** The owner's ceiling over all their keys (null = the server default). */
+  userRateLimit: number | null;
+  identity: KeyIdentity;
+  quota: Quota | null;
 };
 
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
@@ -127,7 +134,10 @@ export function createKeys(deps: CoreDeps) {
       lastUsed.touch(key.id);
       const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };
       const quota = key.quotaLimit && key.quotaPeriod ? { limit: key.quotaLimit, period: key.quotaPeriod } : null;
-      return { keyId: key.id, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit, identity, quota };
+      return {
+        keyId: key.id, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit, userRateLimit: user.rateLimit,
+        identity, quota,
+      };
     },
 
     adminList(q: z.infer<typeof adminKeysQuery>) {

@@ -118,11 +118,14 @@ export const adminKeyUpdate = z
 export const userRateLimit = z.number().int().min(1).max(1_000_000).nullable().optional();
 export const adminUsersQuery = pageInput.extend({ role: roleSchema.nullish(), isActive: boolParam.nullish() });
 export const adminUserUpdate = z
-  .object({ role: roleSchema.optional(), isActive: z.boolean().optional() })
+  .object({ role: roleSchema.optional(), isActive: z.boolean().optional(), rateLimit: userRateLimit })
   .strict()
-  .refine(setsSomething, { error: "must set role or isActive" });
+  .refine(setsSomething, { error: "must set role, isActive or rateLimit" });
+/** A user as admins see it: with the ceiling over all their keys (null = ARGUS_USER_RATE_LIMIT_PER_MINUTE). */
+export const adminUserSchema = userSchema.extend({ rateLimit: z.number().int().nullable() });
 
 export type RegisterInput = z.infer<typeof registerInput>;
 export type User = z.infer<typeof userSchema>;
+export type AdminUser = z.infer<typeof adminUserSchema>;
 export type KeyRecord = z.infer<typeof keyRecordSchema>;
 export type AdminKeyRecord = z.infer<typeof adminKeyRecordSchema>;

@@ -5,7 +5,7 @@ import { throttleKey } from "./address.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
-import type { adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
+import type { AdminUser, adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
 import type { Hashing, Lane } from "./hashing.ts";
 import { throttled, type Throttle } from "./throttle.ts";
 import type { Tokens } from "./tokens.ts";
@@ -22,6 +22,7 @@ export const toUser = (row: UserRow): User => ({
   isActive: row.isActive,
   createdAt: row.createdAt,
 });
+const toAdminUser = (row: UserRow): AdminUser => ({ ...toUser(row), rateLimit: row.rateLimit });
 
 /**
  * Failed logins, limited so that an attacker cannot lock the owner out (docs/API.md, "Login throttling"): hard
@@ -166,14 +167,14 @@ export function createUsers(
         .limit(q.limit + 1)
         .all();
       const p = page(rows, q.limit, (r) => [r.createdAt.getTime(), r.id]);
-      return { items: p.items.map(toUser), meta: p.meta };
+      return { items: p.items.map(toAdminUser), meta: p.meta };
     },
 
-    /** Role and activation; never leaves the server without an active admin. */
-    async adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): Promise<User> {
+    /** Role, activation and key ceiling; never leaves the server without an active admin. */
+    async adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): Promise<AdminUser> {
       const row = await work.write("users.adminUpdate", { id, patch, now: clock.now() });
       onChange();
-      return toUser(row);
+      return toAdminUser(row);
     },
 
     /** Creates the configured admin when no such user exists; never touches an existing password. */

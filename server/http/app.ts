@@ -10,12 +10,14 @@ import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
 import { fail } from "./envelope.ts";
 import { notFoundOrMethod, onError } from "./errors.ts";
+import { sameOriginMutations } from "./csrf.ts";
 import { authenticate, requireJson } from "./middleware.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { articleRoutes } from "./routes/articles.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { keyRoutes } from "./routes/keys.ts";
+import { sessionRoutes } from "./routes/session.ts";
 
 const MAX_BODY = 1024 * 1024;
 const KEY_PATHS = ["/api/v1/*", "/api/auth/me"];
@@ -39,6 +41,7 @@ export function createApp(core: Core) {
     c.set("clientIp", clientIp(c));
     await next();
   });
+  app.use("*", sameOriginMutations(config.trustProxy));
   // Routes that accept API keys: charge the key before any body check, so every answer carries its headers.
   for (const path of KEY_PATHS) app.use(path, authenticate({ keys: true }));
   app.use(
@@ -49,6 +52,7 @@ export function createApp(core: Core) {
 
   app.route("/api", healthRoutes);
   app.route("/api/auth", authRoutes);
+  app.route("/api/auth", sessionRoutes);
   app.route("/api/keys", keyRoutes);
   app.route("/api/admin", adminRoutes);
   app.route("/api/v1", articleRoutes);

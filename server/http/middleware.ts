@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { requireAdmin, requireAuth, requireJwt, resolvePrincipal } from "../auth/principal.ts";
+import { sessionCredential } from "../auth/session-cookie.ts";
 import { AppError, tooManyRequests, unauthorized } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -27,6 +28,7 @@ export const authenticate = (opts: { keys: boolean; require?: keyof typeof gates
     const principal = await resolvePrincipal(core, {
       authorization,
       apiKey: opts.keys ? apiKey : undefined,
+      sessionCookie: sessionCredential(c, core.deps.config.trustProxy),
       clientIp: c.get("clientIp"),
     });
     c.set("principal", principal);
@@ -34,7 +36,7 @@ export const authenticate = (opts: { keys: boolean; require?: keyof typeof gates
     if (opts.require) gates[opts.require](principal);
     if (principal?.via !== "apiKey") return next();
 
-    const decision = await core.limits.charge({ keyId: principal.keyId!, rateLimit: principal.rateLimit ?? null });
+    const decision = await core.limits.charge(principal);
     const headers = core.limits.headers(decision);
     // A key with a quota spends a unit once past its rate limit, and gets it back if the request then fails.
     const quota = principal.quota ? await core.quotas.take(principal.keyId!, principal.quota, decision.allowed) : null;

@@ -64,7 +64,7 @@ const mapErrors = t.middleware(async ({ next }) => {
 async function chargeKey(ctx: Context): Promise<QuotaState | null> {
   const p = ctx.principal;
   if (p?.via !== "apiKey") return null;
-  const d = await ctx.core.limits.charge({ keyId: p.keyId!, rateLimit: p.rateLimit ?? null });
+  const d = await ctx.core.limits.charge(p);
   ctx.rate.last = d;
   const quota = p.quota ? await ctx.core.quotas.take(p.keyId!, p.quota, d.allowed) : null;
   if (quota) ctx.rate.quota = quota;

@@ -1,6 +1,7 @@
 import { trpcServer } from "@hono/trpc-server";
 import type { Hono } from "hono";
 import { resolvePrincipal } from "../auth/principal.ts";
+import { sessionCredential } from "../auth/session-cookie.ts";
 import type { Core } from "../core/index.ts";
 import { AppError } from "../errors.ts";
 import { describeError } from "../logger.ts";
@@ -23,6 +24,7 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
           ctx.principal = await resolvePrincipal(core, {
             authorization: c.req.header("authorization"),
             apiKey: c.req.header("x-api-key"),
+            sessionCookie: sessionCredential(c, core.deps.config.trustProxy),
             clientIp: ctx.clientIp,
           });
         } catch (e) {

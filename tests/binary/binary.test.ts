@@ -84,6 +84,29 @@ describe("the compiled binary", () => {
     }
   });
 
+  test("serves the console at / with its bundled script and stylesheet embedded", async () => {
+    const server = await serve(dataDir());
+    try {
+      const page = await fetch(`${server.url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toStartWith("text/html");
+      const html = await page.text();
+      expect(html).toContain('http-equiv="Content-Security-Policy"');
+      const assets = [...html.matchAll(/(?:src|href)="(\/chunk-[^"]+)"/g)].map((m) => m[1]!);
+      expect(assets.some((a) => a.endsWith(".js")) && assets.some((a) => a.endsWith(".css"))).toBe(true);
+      for (const asset of assets) {
+        const res = await fetch(`${server.url}${asset}`);
+        expect(res.status).toBe(200);
+        expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+      }
+      const status = await (await fetch(`${server.url}/api/auth/status`)).json();
+      // The first-run command names the binary itself, so it can be pasted as it is.
+      expect((status as any).data.setupCommand).toEndWith(`${binary} users create --email you@example.com --admin`);
+    } finally {
+      await stop(server);
+    }
+  });
+
   test("shares a database with `bun server/main.ts`, both ways, with identical migration records", async () => {
     const data = dataDir();
     const created = await argus(["users", "create", "--email", "src@example.com", "--password-stdin"], { dataDir: data, stdin: password });

@@ -11,12 +11,14 @@ describe("configuration", () => {
   test("defaults follow the contract", () => {
     expect(loadConfig({})).toMatchObject({
       port: 3000, host: "0.0.0.0", dataDir: "./data", allowRegistration: true, rateLimitPerMinute: 100, jwtSecret: undefined,
+      userRateLimitPerMinute: 1000,
     });
   });
 
   test("a bad value is one line naming the variable", () => {
     for (const [name, value] of [["PORT", "abc"], ["ARGUS_JWT_SECRET", "short"], ["ARGUS_ALLOW_REGISTRATION", "maybe"],
-      ["ARGUS_RATE_LIMIT_PER_MINUTE", "0"], ["ARGUS_ADMIN_EMAIL", "nope"]]) {
+      ["ARGUS_RATE_LIMIT_PER_MINUTE", "0"], ["ARGUS_ADMIN_EMAIL", "nope"], ["ARGUS_USER_RATE_LIMIT_PER_MINUTE", "-1"],
+      ["ARGUS_USER_RATE_LIMIT_PER_MINUTE", "1000001"]]) {
       const err = (() => {
         try {
           loadConfig({ [name!]: value });

@@ -95,7 +95,7 @@ describe("admin API key management", () => {
     expect(await json(key)).toMatchObject({ code: "BAD_REQUEST", details: [{ field: "(body)", message: "must set isActive, rateLimit, meta, allowedIps or quota" }] });
     const user = await h.request(`/api/admin/users/${u.user.id}`, { method: "PUT", token: admin.token, json: {} });
     expect(user.status).toBe(400);
-    expect((await json(user)).details).toEqual([{ field: "(body)", message: "must set role or isActive" }]);
+    expect((await json(user)).details).toEqual([{ field: "(body)", message: "must set role, isActive or rateLimit" }]);
     expect(h.core.deps.db.select().from(apiKeys).where(eq(apiKeys.id, k.id)).get()).toEqual(before);
   });
 

@@ -63,10 +63,12 @@ describeRedis("rate limits shared through Redis", () => {
     expect((await fetch(`${b.url}/api/auth/me`, { headers: { "x-api-key": k.key } })).status).toBe(401);
   });
 
-  test("with Redis gone, requests are served (fail open) and health reports the limiter degraded", async () => {
+  test("with Redis gone, a key is limited per process (never unlimited) and health reports the limiter degraded", async () => {
     await redis.stop();
-    const res = await me(a.url);
-    expect(res.status).toBe(200);
+    const statuses = [];
+    // A fresh bucket in this process: the key's 10 (ARGUS_RATE_LIMIT_PER_MINUTE), then 429.
+    for (let i = 0; i < 12; i++) statuses.push((await me(a.url)).status);
+    expect(statuses).toEqual([...Array(10).fill(200), 429, 429]);
     const health = (await (await fetch(`${a.url}/api/health`)).json()) as any;
     expect(health).toMatchObject({ success: true, data: { status: "ok", rateLimiter: "degraded" } });
   });

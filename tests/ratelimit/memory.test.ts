@@ -37,6 +37,19 @@ const LONG = WINDOW * BIG * 10;
 const spendLive = (s: MemoryStore, key: string, i: number) => s.consume(key, BIG, LONG, 1 + (i % 50_000));
 
 describe("memory rate-limit store", () => {
+  test("consumeAll spends from every bucket or, when one denies, from none", () => {
+    const { clock, store } = setup();
+    const both = [{ key: "key:a", limit: 5 }, { key: "user:u", limit: 2 }];
+    expect(store.consumeAll(both)).toMatchObject([{ allowed: true, remaining: 4 }, { allowed: true, remaining: 1 }]);
+    expect(store.consumeAll(both)).toMatchObject([{ allowed: true, remaining: 3 }, { allowed: true, remaining: 0 }]);
+    const denied = store.consumeAll(both);
+    expect(denied.map((d) => d.allowed)).toEqual([true, false]);
+    expect(denied[1]).toMatchObject({ remaining: 0, retryAfter: 30 }); // one token is 30 s at 2/min
+    expect(peek(store, "key:a", 5).remaining).toBe(3); // the refused request spent nothing from the key
+    clock.advance(30_000);
+    expect(store.consumeAll(both).map((d) => d.remaining)).toEqual([4, 0]); // the key refilled to full meanwhile
+  });
+
   test("150 concurrent consumes with limit 100 let exactly 100 through", async () => {
     const { store } = setup();
     const decisions = await Promise.all(Array.from({ length: 150 }, async () => store.consume("key:burst", 100)));

@@ -1,9 +1,10 @@
 import type { Clock } from "../../clock.ts";
 import { decide, type BucketState, type Decision } from "./bucket.ts";
-import type { RateLimitStore } from "./store.ts";
+import type { Charge, RateLimitStore } from "./store.ts";
 
 export interface MemoryStore extends RateLimitStore {
   consume(key: string, limit: number, windowMs?: number, cost?: number): Decision;
+  consumeAll(charges: Charge[]): Decision[];
   /** Drops every bucket that is full by now (identical to a missing one) in one go; returns how many. */
   sweep(): number;
   size(): number;
@@ -169,31 +170,42 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
   if (unref) timer?.unref();
 
   const current: BucketState = { tokens: 0, updatedAt: 0 }; // reused: decide only reads it
+  /** The decision for one bucket at `now`; with `apply`, also stores the bucket's new level. */
+  const spend = (key: string, limit: number, windowMs: number, cost: number, now: number, apply: boolean) => {
+    hashKey(key);
+    let s = find(lo, hi);
+    if (s >= 0) {
+      current.tokens = f64[4 * s]!;
+      current.updatedAt = f64[4 * s + 1]!;
+    }
+    const { decision, next } = decide(s < 0 ? undefined : current, limit, now, windowMs, cost);
+    if (!apply) return decision;
+    if (s < 0) {
+      // A full bucket is the same as none (e.g. a peek at a new key): don't spend memory on it.
+      if (next.tokens >= limit) return decision;
+      if (count + 1 > capacity * MAX_LOAD) {
+        rebuild(capacity * 2);
+        s = find(lo, hi);
+      }
+      s = ~s;
+      u32[8 * s + 6] = lo;
+      u32[8 * s + 7] = hi;
+      count++;
+    }
+    f64[4 * s] = next.tokens;
+    f64[4 * s + 1] = next.updatedAt;
+    f64[4 * s + 2] = decision.resetAt;
+    return decision;
+  };
+
   return {
-    consume(key, limit, windowMs = 60_000, cost = 1) {
-      hashKey(key);
-      let s = find(lo, hi);
-      if (s >= 0) {
-        current.tokens = f64[4 * s]!;
-        current.updatedAt = f64[4 * s + 1]!;
-      }
-      const { decision, next } = decide(s < 0 ? undefined : current, limit, clock.now(), windowMs, cost);
-      if (s < 0) {
-        // A full bucket is the same as none (e.g. a peek at a new key): don't spend memory on it.
-        if (next.tokens >= limit) return decision;
-        if (count + 1 > capacity * MAX_LOAD) {
-          rebuild(capacity * 2);
-          s = find(lo, hi);
-        }
-        s = ~s;
-        u32[8 * s + 6] = lo;
-        u32[8 * s + 7] = hi;
-        count++;
-      }
-      f64[4 * s] = next.tokens;
-      f64[4 * s + 1] = next.updatedAt;
-      f64[4 * s + 2] = decision.resetAt;
-      return decision;
+    consume: (key, limit, windowMs = 60_000, cost = 1) => spend(key, limit, windowMs, cost, clock.now(), true),
+    // Synchronous, so nothing can spend between the look and the spend: all-or-nothing without a lock.
+    consumeAll(charges) {
+      const now = clock.now();
+      const look = charges.map((c) => spend(c.key, c.limit, c.windowMs ?? 60_000, c.cost ?? 1, now, false));
+      if (!look.every((d) => d.allowed)) return look;
+      return charges.map((c) => spend(c.key, c.limit, c.windowMs ?? 60_000, c.cost ?? 1, now, true));
     },
     sweep() {
       const before = dropped;

@@ -1,85 +1,89 @@
 import { RedisClient } from "bun";
 import { systemClock, type Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
-import { EPS, toDecision, type Decision } from "./bucket.ts";
-import type { RateLimitStore } from "./store.ts";
+import type { Decision } from "./bucket.ts";
+import { createMemoryStore } from "./memory.ts";
+import { withPatience } from "./patience.ts";
+import { readReply, SCRIPT, scriptArgs, SHA } from "./redis-script.ts";
+import type { Charge, RateLimitStore } from "./store.ts";
 
-// decide() from bucket.ts, run inside Redis so check-and-spend is atomic across every process sharing it.
-// Time is Redis's TIME, so workers with skewed clocks still agree. A full bucket is deleted: same as missing.
-const SCRIPT = `
-local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local s = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens, at = limit, now
-if s[1] and s[2] then
-  local ts = tonumber(s[2])
-  at = math.max(now, ts)
-  tokens = math.min(limit, tonumber(s[1]) + (at - ts) * limit / window)
-end
-local allowed = cost < 0 or tokens + ${EPS} >= math.max(1, cost)
-if allowed then tokens = math.min(limit, tokens - cost) end
-local fullMs = math.ceil((limit - tokens) * window / limit - ${EPS})
-if fullMs <= 0 then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'ts', string.format('%.17g', at))
-  redis.call('PEXPIRE', KEYS[1], fullMs + at - now)
-end
-return { allowed and 1 or 0, string.format('%.17g', tokens), at, now }`;
-const SHA = new Bun.CryptoHasher("sha1").update(SCRIPT).digest("hex");
-
-const TIMEOUT_MS = 200; // a request waits at most this long on Redis before failing open
-// Establishing a connection may take longer (a busy box at boot): the request still fails open after TIMEOUT_MS,
-// but the connection attempt carries on, so one slow handshake doesn't cost a second of fail-open.
+// A decision waits at most this long for a reply that is really missing (time the event loop was blocked does
+// not count, see patience.ts), then falls back to this process's own buckets.
+const TIMEOUT_MS = 200;
+// Establishing a connection may take longer (a busy box at boot); only the pinger connects, so no request waits on it.
 const CONNECT_TIMEOUT_MS = 2_000;
-// While Redis is down, try connecting at most this often; calls in between fail open at once.
-const RECONNECT_MS = 1_000;
+// How often every process checks that Redis answers (and reconnects when it does not): health is never a guess.
+const PING_EVERY_MS = 2_000;
 const WARN_EVERY_MS = 60_000;
 
-export type RedisStoreOptions = { url: string; logger: Logger; windowMs?: number; prefix?: string; clock?: Clock };
+export type RedisStoreOptions = {
+  url: string;
+  logger: Logger;
+  windowMs?: number;
+  prefix?: string;
+  clock?: Clock;
+  pingEveryMs?: number;
+};
 export interface RedisStore extends RateLimitStore {
   consume(key: string, limit: number, windowMs?: number, cost?: number): Promise<Decision>;
+  consumeAll(charges: Charge[]): Promise<Decision[]>;
   close(): void;
 }
 
-/** Buckets shared by every worker through Redis; if Redis is unreachable it fails open and reports degraded. */
+/**
+ * Buckets shared by every worker through Redis. While Redis is unreachable (refused, dropped, or a reply really
+ * missing for TIMEOUT_MS) decisions come from in-process buckets instead: limits then hold per process, never
+ * "allowed" for everyone, and health reports degraded until a ping succeeds again. A slow reply never closes
+ * the connection: replies arrive in order, so a late one is simply matched to its own request.
+ */
 export function createRedisStore(opts: RedisStoreOptions): RedisStore {
   const { url, logger, windowMs: defaultWindowMs = 60_000, prefix = "argus:rl:", clock = systemClock } = opts;
-  // Bun's own reconnect retries for ~30 s inside one connect() call; we reconnect ourselves instead, briefly.
+  // Bun's own reconnect retries for ~30 s inside one connect() call; the pinger reconnects instead, briefly.
   // Without the offline queue a command never waits for a connection (nor starts one): it rejects at once.
   const client = new RedisClient(url, {
     connectionTimeout: CONNECT_TIMEOUT_MS,
     enableOfflineQueue: false,
     autoReconnect: false,
   });
-  let connecting: Promise<void> | undefined;
-  let retryAt = 0;
-  let degraded = false;
+  const fallback = createMemoryStore({ clock });
+  let up = false; // unknown counts as down until the first ping answers
   let warnedAt = -Infinity;
   let closed = false;
 
-  const connect = (): Promise<void> => {
-    if (client.connected) return Promise.resolve();
-    if (clock.now() < retryAt) return Promise.reject(new Error("Redis unavailable; not retrying yet"));
-    // A restarted Redis has an empty script cache, so load on every connect; NOSCRIPT below covers a FLUSH.
-    connecting ??= client
-      .connect()
-      .then(() => client.send("SCRIPT", ["LOAD", SCRIPT]))
-      .then(() => {})
-      .catch((err: unknown) => {
-        retryAt = clock.now() + RECONNECT_MS;
-        throw err;
-      })
-      .finally(() => (connecting = undefined));
-    return connecting;
+  const markDown = (err: unknown) => {
+    up = false;
+    const now = clock.now();
+    if (now - warnedAt < WARN_EVERY_MS) return;
+    warnedAt = now;
+    const error = err instanceof Error ? err.message : String(err);
+    logger.warn("rate limit store unavailable; limiting per process until it is back", { error });
+  };
+  client.onclose = (err) => void (closed || markDown(err));
+  const markUp = () => {
+    if (closed) return; // a ping that was in flight when the store closed
+    if (!up && warnedAt > -Infinity) logger.info("rate limit store reachable again");
+    up = true;
   };
 
-  // Warm up so the first request doesn't pay for the handshake; failures surface per call.
-  const warmup = connect().catch(() => {});
+  const connect = async () => {
+    if (client.connected) return;
+    await client.connect();
+    // A restarted Redis has an empty script cache, so load on every connect; NOSCRIPT below covers a FLUSH.
+    await client.send("SCRIPT", ["LOAD", SCRIPT]);
+  };
+
+  let pinging: Promise<void> | undefined;
+  const ping = () =>
+    (pinging ??= connect()
+      .then(() => withPatience(client.send("PING", []), TIMEOUT_MS, "Redis"))
+      .then(markUp, markDown)
+      .finally(() => (pinging = undefined)));
+  let started = false;
+  const first = ping().finally(() => (started = true));
+  const pinger = setInterval(() => void ping(), opts.pingEveryMs ?? PING_EVERY_MS);
+  pinger.unref();
 
   const evaluate = async (args: string[]) => {
-    await connect();
     try {
       return await client.send("EVALSHA", [SHA, ...args]);
     } catch (err) {
@@ -88,48 +92,34 @@ export function createRedisStore(opts: RedisStoreOptions): RedisStore {
     }
   };
 
-  const failOpen = (err: unknown, limit: number, windowMs: number): Decision => {
-    degraded = true;
-    const now = clock.now();
-    if (now - warnedAt >= WARN_EVERY_MS) {
-      warnedAt = now;
-      const error = err instanceof Error ? err.message : String(err);
-      logger.warn("rate limit store unavailable; allowing requests", { error });
+  const consumeAll = async (charges: Charge[]): Promise<Decision[]> => {
+    const filled = charges.map((c) => ({ key: c.key, limit: c.limit, windowMs: c.windowMs ?? defaultWindowMs, cost: c.cost ?? 1 }));
+    if (!started) await first; // the very first calls wait for the first ping rather than guess
+    if (up && !closed) {
+      try {
+        if (!client.connected) throw new Error("Redis connection closed");
+        const reply = await withPatience(evaluate(scriptArgs(filled, prefix)), TIMEOUT_MS, "Redis");
+        return readReply(reply, filled);
+      } catch (err) {
+        markDown(err);
+      }
     }
-    // As if the bucket were full and this request took one token.
-    const resetAt = now + Math.ceil(windowMs / limit);
-    return { allowed: true, limit, remaining: Math.max(0, limit - 1), resetAt, retryAfter: 0 };
+    return fallback.consumeAll(filled);
   };
 
   return {
+    consumeAll,
     async consume(key, limit, windowMs = defaultWindowMs, cost = 1) {
-      if (closed) return failOpen(new Error("rate limit store closed"), limit, windowMs);
-      const args = ["1", prefix + key, String(limit), String(windowMs), String(cost)];
-      try {
-        const reply = await withTimeout(evaluate(args), TIMEOUT_MS);
-        const [allowed, tokens, at, now] = reply as [number, string, number, number];
-        degraded = false;
-        return toDecision(allowed === 1, Number(tokens), limit, at, windowMs, now, cost);
-      } catch (err) {
-        // A hung server leaves replies owed on this connection; drop it so the next call starts clean.
-        if (err instanceof TimeoutError && client.connected) client.close();
-        return failOpen(err, limit, windowMs);
-      }
+      return (await consumeAll([{ key, limit, windowMs, cost }]))[0]!;
     },
-    ready: () => warmup,
-    health: () => (degraded ? "degraded" : "ok"),
+    ready: () => first,
+    health: () => (up ? "ok" : "degraded"),
     close() {
       closed = true;
+      up = false;
+      clearInterval(pinger);
+      fallback.close();
       client.close();
     },
   };
-}
-
-class TimeoutError extends Error {}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(`Redis did not answer within ${ms} ms`)), ms);
-    work.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
 }

@@ -2,7 +2,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAdmin } from "../../auth/principal.ts";
 import { rollInput } from "../../core/key-schemas.ts";
 import {
-  adminKeyRecordSchema, adminKeysQuery, adminKeyUpdate, adminUsersQuery, adminUserUpdate, idParam, rolledKeySchema, userSchema,
+  adminKeyRecordSchema, adminKeysQuery, adminKeyUpdate, adminUserSchema, adminUsersQuery, adminUserUpdate, idParam,
+  rolledKeySchema,
 } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody, responses } from "../envelope.ts";
@@ -36,12 +37,12 @@ const deleteKey = createRoute({
 const listUsers = createRoute({
   ...keys, method: "get", path: "/users", summary: "Every user",
   request: { query: adminUsersQuery },
-  responses: responses(z.array(userSchema), "Users, newest first"),
+  responses: responses(z.array(adminUserSchema), "Users, newest first"),
 });
 const updateUser = createRoute({
-  ...keys, method: "put", path: "/users/{id}", summary: "Change a user's role or activation",
+  ...keys, method: "put", path: "/users/{id}", summary: "Change a user's role, activation or key ceiling",
   request: { params: idParam, body: jsonBody(adminUserUpdate) },
-  responses: { ...responses(userSchema, "The updated user"), 409: { description: "Would leave no active admin" } },
+  responses: { ...responses(adminUserSchema, "The updated user"), 409: { description: "Would leave no active admin" } },
 });
 
 export const adminRoutes = new OpenAPIHono<AppEnv>()

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAuth, requireJwt } from "../../auth/principal.ts";
+import { clearSessionCookie, setSessionCookie } from "../../auth/session-cookie.ts";
 import { keyIdentitySchema } from "../../core/key-schemas.ts";
 import { changePasswordInput, loginInput, logoutAllInput, registerInput, sessionSchema, userSchema } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
@@ -63,12 +64,19 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(password, async (c) => {
     const p = requireJwt(c.get("principal"));
-    const session = await c.get("core").users.changePassword(p.userId, c.req.valid("json"));
+    const core = c.get("core");
+    const session = await core.users.changePassword(p.userId, c.req.valid("json"));
+    if (p.cookie) {
+      // The console's old cookie just stopped working: the fresh one replaces it, and the body holds no token.
+      setSessionCookie(c, core.deps.config.trustProxy, session.token, session.expiresAt);
+      return c.json({ success: true as const, data: { ...session, token: "" }, message: "Password changed" }, 200);
+    }
     return c.json({ success: true as const, data: session, message: "Password changed" }, 200);
   })
   .openapi(logoutAll, async (c) => {
     const p = requireJwt(c.get("principal"));
     const { revokedKeys } = await c.get("core").users.logoutAll(p.userId, c.req.valid("json"));
+    if (p.cookie) clearSessionCookie(c, c.get("core").deps.config.trustProxy);
     const message = revokedKeys > 0 ? `Logged out everywhere; ${revokedKeys} API key(s) revoked` : "Logged out everywhere";
     return c.json({ success: true as const, data: null, message }, 200);
   });

@@ -1,0 +1,56 @@
+import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
+import { useState } from "react";
+import { queryClient, trpc } from "../trpc.ts";
+import { ConfirmButton, Empty, ErrorNote, Spinner } from "../ui.tsx";
+import { CreateKey, type CreatedKey, NewKeyPanel } from "./CreateKey.tsx";
+import { KeyTable } from "./KeyTable.tsx";
+import { LoadMore } from "./LoadMore.tsx";
+
+const PAGE = 25;
+
+/** The caller's keys: create (shown once), list, revoke. */
+export function Keys() {
+  const [created, setCreated] = useState<CreatedKey | null>(null);
+  const list = useInfiniteQuery(trpc.keys.list.infiniteQueryOptions({ limit: PAGE }, { getNextPageParam: (p) => p.nextCursor }));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.keys.list.pathKey() });
+  const revoke = useMutation(trpc.keys.revoke.mutationOptions({ onSuccess: refresh }));
+  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <section aria-labelledby="keys-title">
+      <h1 id="keys-title">API keys</h1>
+      <p className="lead">
+        Programs use a key in the <code>X-API-Key</code> header to read the articles feed. Each key has its own rate limit.
+      </p>
+      {created ? (
+        <NewKeyPanel created={created} onDone={() => setCreated(null)} />
+      ) : (
+        <CreateKey onCreated={(k) => (setCreated(k), refresh())} />
+      )}
+      <h2>Your keys</h2>
+      <ErrorNote error={revoke.error} />
+      {list.isPending ? (
+        <Spinner label="Loading your keys" />
+      ) : list.isError ? (
+        <ErrorNote error={list.error} />
+      ) : rows.length === 0 ? (
+        <Empty>No keys yet. Create one above to call the API from a program.</Empty>
+      ) : (
+        <KeyTable
+          rows={rows}
+          caption="Your API keys"
+          action={(k) => (
+            <ConfirmButton
+              label="Revoke"
+              question={`Revoke “${k.name}”? Programs using it stop working at once.`}
+              confirmLabel="Yes, revoke"
+              busy={revoke.isPending}
+              onConfirm={() => revoke.mutate({ id: k.id })}
+            />
+          )}
+        />
+      )}
+      <LoadMore query={list} what="keys" />
+    </section>
+  );
+}
