@@ -17,6 +17,7 @@ const SCENARIOS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   binary: () => import("./scenarios/binary.ts"),
   memory: () => import("./scenarios/memory.ts"),
   fairness: () => import("./scenarios/fairness.ts"),
+  lifecycle: () => import("./scenarios/lifecycle.ts"),
 };
 
 async function main() {

@@ -33,10 +33,28 @@ export const apiKeys = sqliteTable(
     expiresAt: timestamp("expires_at"),
     lastUsedAt: timestamp("last_used_at"),
     revokedAt: timestamp("revoked_at"),
+    /** Why it was revoked: the owner's or an admin's words, or "leaked" for a leak report. */
+    revokedReason: text("revoked_reason"),
+    /** The integration's own labels: a JSON object, at most 1 KB and 3 levels deep. */
+    meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** CIDRs the key may be used from; null = anywhere. */
+    allowedIps: text("allowed_ips", { mode: "json" }).$type<string[]>(),
+    /** Set on a rolled key: its successor (it works until expiresAt, then says "rotated"). */
+    rotatedTo: text("rotated_to"),
+    rotatedFrom: text("rotated_from"),
+    quotaLimit: integer("quota_limit"),
+    quotaPeriod: text("quota_period", { enum: ["day", "month"] }),
     createdAt: timestamp("created_at").notNull().default(now),
   },
   (t) => [index("api_keys_user_created_idx").on(t.userId, t.createdAt), index("api_keys_created_idx").on(t.createdAt, t.id)],
 );
+
+/** Requests a key with a quota has spent in its current period (UTC day or month starting at periodStart). */
+export const keyQuotaUsage = sqliteTable("key_quota_usage", {
+  keyId: text("key_id").primaryKey().references(() => apiKeys.id, { onDelete: "cascade" }),
+  periodStart: integer("period_start").notNull(),
+  used: integer("used").notNull(),
+});
 
 export const articles = sqliteTable(
   "articles",

@@ -10,6 +10,8 @@ export const errorStatus = {
   TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
+  IP_NOT_ALLOWED: 403,
+  QUOTA_EXCEEDED: 429,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

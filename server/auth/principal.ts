@@ -1,5 +1,7 @@
 import { throttleKey } from "../core/address.ts";
 import type { Core } from "../core/index.ts";
+import type { KeyIdentity } from "../core/key-schemas.ts";
+import type { Quota } from "../core/quotas.ts";
 import type { Scope, User } from "../core/schemas.ts";
 import { toUser } from "../core/users.ts";
 import { AppError, forbidden, tooManyRequests, unauthorized } from "../errors.ts";
@@ -17,6 +19,9 @@ export type Principal = {
   keyPrefix?: string;
   scopes?: Scope[];
   rateLimit?: number | null;
+  /** The key behind a key principal: id, name, keyPrefix and its metadata. */
+  key?: KeyIdentity;
+  quota?: Quota | null;
   /** A key's owner's ceiling over all their keys (null = the server default). */
   userRateLimit?: number | null;
 };
@@ -46,15 +51,17 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
     return { userId: row.id, role: row.role, user: toUser(row), via: "jwt", cookie: true };
   }
   try {
-    const key = core.keys.authenticate(creds.apiKey.trim());
+    const key = core.keys.authenticate(creds.apiKey.trim(), creds.clientIp);
     const { user } = key;
     return {
       userId: user.id, role: user.role, user, via: "apiKey",
       keyId: key.keyId, keyPrefix: key.keyPrefix, scopes: key.scopes, rateLimit: key.rateLimit, userRateLimit: key.userRateLimit,
+      key: key.identity, quota: key.quota,
     };
   } catch (e) {
     // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).
-    if (e instanceof AppError && e.code === "UNAUTHORIZED") {
+    // A key used from outside its allowlist counts as an invalid one.
+    if (e instanceof AppError && (e.code === "UNAUTHORIZED" || e.code === "IP_NOT_ALLOWED")) {
       const d = await core.deps.limiter.consume(`badkey:${throttleKey(creds.clientIp)}`, BAD_KEYS_PER_MINUTE, 60_000, 1);
       if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many invalid API keys, try again later");
     }

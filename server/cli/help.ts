@@ -12,7 +12,7 @@ Commands:
   serve                 run the API server (the default when no command is given)
   migrate               apply database migrations and exit
   users <subcommand>    create, list, set-role, deactivate
-  keys <subcommand>     create, list, revoke, revoke-all API keys
+  keys <subcommand>     create, list, revoke, revoke-all, roll API keys
   seed --demo           load the demo articles
   config check          validate the environment and print the effective configuration
   backup <path>         write a consistent copy of the database to a new file
@@ -47,13 +47,16 @@ sessions and stops their API keys.`,
 
   keys: `Usage:
   argus keys create --email E --name N [--scopes articles:read,articles:write] [--expires ISO-8601]
-  argus keys list --email E
-  argus keys revoke <id>
+  argus keys list --email E [--include-revoked]
+  argus keys revoke <id> [--reason TEXT]
   argus keys revoke-all --email E
+  argus keys roll <id> [--grace SECONDS]
 
-create prints the key once, on stdout; it is stored only as a hash and cannot be shown again.
+create and roll print the key once, on stdout; it is stored only as a hash and cannot be shown again.
 Scopes default to articles:read; articles:write needs an admin owner.
-revoke-all revokes every key of the user (after a leak or a stolen session).`,
+revoke-all revokes every key of the user (after a leak or a stolen session).
+roll replaces the key with a new one carrying the same settings; the old one keeps working for --grace
+seconds (0 to 2592000, default 0), then fails with "API key has been rotated".`,
 
   seed: `Usage: argus seed --demo
 

@@ -1,7 +1,8 @@
 import type { Core } from "../core/index.ts";
+import { revokeInput, rollInput } from "../core/key-schemas.ts";
 import { createKeyInput, idParam, type KeyRecord } from "../core/schemas.ts";
 import { notFound } from "../errors.ts";
-import { InvalidValue, lookup, parse, required, validate } from "./args.ts";
+import { InvalidValue, lookup, parse, required, validate, wholeNumber } from "./args.ts";
 import { withCore } from "./context.ts";
 import { emit, printable, table, when } from "./output.ts";
 
@@ -48,14 +49,15 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
   },
 
   async list(args) {
-    const { values } = parse(args, { email: { type: "string" } });
+    const { values } = parse(args, { email: { type: "string" }, "include-revoked": { type: "boolean" } });
+    const includeRevoked = values["include-revoked"] ?? false;
     const email = required(values.email, "email");
     const keys: KeyRecord[] = await withCore((core) => {
       const owner = ownerByEmail(core, email);
       const all: KeyRecord[] = [];
       let cursor: string | null = null;
       do {
-        const page = core.keys.list(owner.id, { limit: 100, cursor });
+        const page = core.keys.list(owner.id, { limit: 100, cursor, includeRevoked });
         all.push(...page.items);
         cursor = page.meta.nextCursor;
       } while (cursor);
@@ -65,7 +67,8 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
       table(
         ["ID", "NAME", "KEY", "SCOPES", "ACTIVE", "EXPIRES", "LAST USED", "CREATED"],
         keys.map((k) => [
-          k.id, k.name, `${k.keyPrefix}…${k.lastFour}`, k.scopes.join(","), k.isActive ? "yes" : "no",
+          k.id, k.name, `${k.keyPrefix}…${k.lastFour}`, k.scopes.join(","),
+          k.revokedAt ? `revoked${k.revokedReason ? ` (${k.revokedReason})` : ""}` : k.isActive ? "yes" : "no",
           when(k.expiresAt), when(k.lastUsedAt), when(k.createdAt),
         ]),
         `no API keys for ${email}`,
@@ -74,11 +77,28 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
   },
 
   async revoke(args) {
-    const { values, positionals } = parse(args, {}, ["id"]);
-    const { id } = validate(idParam, { id: positionals[0] }, () => "<id>");
+    const { values, positionals } = parse(args, { reason: { type: "string" } }, ["id"]);
+    const { id, reason } = validate(idParam.extend(revokeInput.shape), { id: positionals[0], reason: values.reason }, (f) =>
+      f === "id" ? "<id>" : `--${f}`,
+    );
     // Revoke, not delete: the row stays for the audit trail. The operator on the host may revoke any key.
-    await withCore((core) => core.keys.revoke(null, id));
+    await withCore((core) => core.keys.revoke(null, id, reason));
     emit(values.json, { id, revoked: true }, () => `revoked API key ${id}`);
+  },
+
+  async roll(args) {
+    const { values, positionals } = parse(args, { grace: { type: "string" } }, ["id"]);
+    const { id } = validate(idParam, { id: positionals[0] }, () => "<id>");
+    const grace = wholeNumber("grace", values.grace);
+    const input = validate(rollInput, { gracePeriodSeconds: grace === undefined ? undefined : Number(grace) }, () => "--grace");
+    const rolled = await withCore((core) => core.keyLifecycle.roll(null, id, input));
+    if (values.json) return emit(true, rolled, () => "");
+    // Like create: the key alone on stdout, the note on stderr.
+    console.error(
+      `rolled API key "${rolled.name}": new id ${rolled.id}; the old key works until ${rolled.previous.expiresAt!.toISOString()}. ` +
+        "The new key is shown only this once:",
+    );
+    console.log(rolled.key);
   },
 
   async "revoke-all"(args) {
@@ -90,7 +110,7 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
   },
 };
 
-/** `argus keys <create|list|revoke|revoke-all>`: key management for a named user, from the host. */
+/** `argus keys <create|list|revoke|revoke-all|roll>`: key management for a named user, from the host. */
 export async function keysCommand(args: string[]) {
   const [sub, ...rest] = args;
   await lookup(subcommands, sub, "keys subcommand")(rest);

@@ -1,8 +1,10 @@
 import { createArticles } from "./articles.ts";
 import type { CoreDeps } from "./deps.ts";
+import { createKeyLifecycle } from "./key-lifecycle.ts";
 import { createHashing } from "./hashing.ts";
 import { createKeys } from "./keys.ts";
 import { createLimits } from "./limits.ts";
+import { createQuotas } from "./quotas.ts";
 import { createTokens } from "./tokens.ts";
 import { createUsers } from "./users.ts";
 
@@ -22,7 +24,9 @@ export function createCore(deps: CoreDeps) {
     tokens,
     users,
     keys,
+    keyLifecycle: createKeyLifecycle(deps, keys),
     limits,
+    quotas: createQuotas(deps),
     hashing,
     articles: createArticles(deps),
     /** Writes pending key uses, stops the database threads, closes the limiter and this thread's connection. */

@@ -1,12 +1,16 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys, users, type ApiKeyRow, type UserRow } from "../../db/schema.ts";
-import { badRequest, forbidden, unauthorized } from "../errors.ts";
+import { AppError, badRequest, forbidden, unauthorized } from "../errors.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
+import { allowsAddress, lifecycleFields, settingsValues } from "./key-lifecycle.ts";
+import type { KeyIdentity } from "./key-schemas.ts";
+import type { Quota } from "./quotas.ts";
 import { createKeyCache } from "./keycache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
+import { held } from "./stores/key-live.ts";
 import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, keysQuery, Scope, User } from "./schemas.ts";
 import { toUser } from "./users.ts";
 import type { KeyOutcome } from "../observability/metrics.ts";
@@ -19,6 +23,8 @@ export type AuthenticatedKey = {
   rateLimit: number | null;
   /** The owner's ceiling over all their keys (null = the server default). */
   userRateLimit: number | null;
+  identity: KeyIdentity;
+  quota: Quota | null;
 };
 
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
@@ -38,6 +44,7 @@ export function createKeys(deps: CoreDeps) {
     expiresAt: row.expiresAt,
     scopes: row.scopes as Scope[],
     rateLimit: row.rateLimit,
+    ...lifecycleFields(row),
   });
 
   const byDigest = db
@@ -82,18 +89,25 @@ export function createKeys(deps: CoreDeps) {
           scopes,
           expiresAt: input.expiresAt ?? null,
           createdAt: new Date(clock.now()),
+          ...settingsValues(input),
         },
       });
       return { ...toRecord(row), key };
     },
 
-    /** One page of the caller's unrevoked keys, newest first. */
+    /** One page of the caller's keys, newest first: held ones, or every one with includeRevoked. */
     list(userId: string, q: z.infer<typeof keysQuery>) {
       const after = q.cursor ? decodeCursor(q.cursor) : undefined;
       const rows = db
         .select()
         .from(apiKeys)
-        .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt), afterCursor(apiKeys.createdAt, apiKeys.id, after)))
+        .where(
+          and(
+            eq(apiKeys.userId, userId),
+            q.includeRevoked ? undefined : held(clock.now()),
+            afterCursor(apiKeys.createdAt, apiKeys.id, after),
+          ),
+        )
         .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
         .limit(q.limit + 1)
         .all();
@@ -102,8 +116,8 @@ export function createKeys(deps: CoreDeps) {
     },
 
     /** Revokes one of the caller's own keys (anyone else's looks like it does not exist); no owner = an operator. */
-    async revoke(userId: string | null, id: string) {
-      changed(await work.write("keys.revoke", { id, userId, now: clock.now() }));
+    async revoke(userId: string | null, id: string, reason?: string | null) {
+      changed(await work.write("keys.revoke", { id, userId, now: clock.now(), reason }));
     },
 
     /** Revokes every live key of the user (after a compromise); how many. */
@@ -111,8 +125,8 @@ export function createKeys(deps: CoreDeps) {
       return changed(await work.write("keys.revokeAll", { userId, now: clock.now() }));
     },
 
-    /** The key's owner and limits, or a 401 that says why (unknown keys stay generic). */
-    authenticate(plaintext: string): AuthenticatedKey {
+    /** The key's owner and limits, or a 401 that says why (unknown keys stay generic), or 403 from elsewhere. */
+    authenticate(plaintext: string, clientIp: string): AuthenticatedKey {
       if (!isWellFormedKey(plaintext)) throw deny("invalid", "Invalid API key");
       const hash = digestKey(plaintext);
       const found = cache.get(hash, () => byDigest.get({ hash }));
@@ -120,13 +134,18 @@ export function createKeys(deps: CoreDeps) {
       const { key, user } = found;
       if (key.revokedAt) throw deny("revoked", "API key has been revoked");
       if (!key.isActive) throw deny("deactivated", "API key is deactivated");
-      if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) throw deny("expired", "API key has expired");
+      if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) {
+        throw deny("expired", key.rotatedTo ? "API key has been rotated" : "API key has expired");
+      }
       if (!user.isActive) throw deny("owner_deactivated", "Account is deactivated");
+      if (!allowsAddress(key, clientIp)) throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
       lastUsed.touch(key.id);
       deps.metrics?.keyVerified("ok");
+      const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };
+      const quota = key.quotaLimit && key.quotaPeriod ? { limit: key.quotaLimit, period: key.quotaPeriod } : null;
       return {
         keyId: key.id, keyPrefix: key.keyPrefix, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit,
-        userRateLimit: user.rateLimit,
+        userRateLimit: user.rateLimit, identity, quota,
       };
     },
 
@@ -138,7 +157,7 @@ export function createKeys(deps: CoreDeps) {
         .innerJoin(users, eq(users.id, apiKeys.userId))
         .where(
           and(
-            isNull(apiKeys.revokedAt),
+            q.includeRevoked ? undefined : held(clock.now()),
             q.userId ? eq(apiKeys.userId, q.userId) : undefined,
             q.isActive == null ? undefined : eq(apiKeys.isActive, q.isActive),
             afterCursor(apiKeys.createdAt, apiKeys.id, after),
@@ -154,7 +173,9 @@ export function createKeys(deps: CoreDeps) {
 
     /** Activation and per-key limit; effective on the next request. */
     async adminUpdate(id: string, patch: z.infer<typeof adminKeyUpdate>): Promise<AdminKeyRecord> {
-      const { row, userEmail } = changed(await work.write("keys.update", { id, patch }));
+      const { quota, ...rest } = patch;
+      const settings = quota === undefined ? {} : { quotaLimit: quota?.limit ?? null, quotaPeriod: quota?.period ?? null };
+      const { row, userEmail } = changed(await work.write("keys.update", { id, patch: { ...rest, ...settings } }));
       return { ...toRecord(row), userId: row.userId, userEmail };
     },
 
@@ -163,6 +184,7 @@ export function createKeys(deps: CoreDeps) {
       lastUsed.forget(id);
     },
 
+    record: toRecord,
     /** Called when something outside this service (a user's status) changes what a key may do. */
     invalidate: () => cache.clear(),
     flush: () => lastUsed.flush(),

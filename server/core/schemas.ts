@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { keyLifecycleFields, keySettings } from "./key-schemas.ts";
 
 // Input and output shapes, defined once and used by both doors (REST validates with them, tRPC too).
 
@@ -64,7 +65,10 @@ const limitParam = (byDefault = 20) =>
 const boolParam = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 export const pageInput = z.object({ limit: limitParam(), cursor: z.string().max(500).nullish() });
 // A user's own keys: pages of up to 100 and 100 by default, so within the default cap one page holds them all.
-export const keysQuery = z.object({ limit: limitParam(100), cursor: z.string().max(500).nullish() });
+// includeRevoked also lists rolled keys whose overlap has ended.
+export const keysQuery = z.object({
+  limit: limitParam(100), cursor: z.string().max(500).nullish(), includeRevoked: boolParam.nullish(),
+});
 
 export const scopeSchema = z.enum(["articles:read", "articles:write"]);
 export type Scope = z.infer<typeof scopeSchema>;
@@ -73,6 +77,7 @@ export const createKeyInput = z.object({
   name: nameSchema,
   expiresAt: isoDate.nullish(),
   scopes: z.array(scopeSchema).min(1).max(2).nullish(),
+  ...keySettings,
 });
 
 export const keyRecordSchema = z.object({
@@ -86,17 +91,29 @@ export const keyRecordSchema = z.object({
   expiresAt: z.date().nullable(),
   scopes: z.array(scopeSchema),
   rateLimit: z.number().int().nullable(),
+  ...keyLifecycleFields,
 });
 export const createdKeySchema = keyRecordSchema.extend({ key: z.string() });
+/** A roll's answer: the new key (shown once) and the old one's record, now ending at its expiresAt. */
+export const rolledKeySchema = createdKeySchema.extend({ previous: keyRecordSchema });
 export const adminKeyRecordSchema = keyRecordSchema.extend({ userId: z.string(), userEmail: z.string() });
 
-export const adminKeysQuery = pageInput.extend({ userId: z.string().max(100).nullish(), isActive: boolParam.nullish() });
+export const adminKeysQuery = pageInput.extend({
+  userId: z.string().max(100).nullish(), isActive: boolParam.nullish(), includeRevoked: boolParam.nullish(),
+});
 // A patch that sets nothing is a mistake, not a no-op: `{}` or (over superjson) `{ isActive: undefined }` is a 400.
+// Each field: absent = unchanged, null = cleared.
 const setsSomething = (patch: Record<string, unknown>) => Object.values(patch).some((v) => v !== undefined);
 export const adminKeyUpdate = z
-  .object({ isActive: z.boolean().optional(), rateLimit: z.number().int().min(1).max(100_000).nullable().optional() })
+  .object({
+    isActive: z.boolean().optional(),
+    rateLimit: z.number().int().min(1).max(100_000).nullable().optional(),
+    meta: keySettings.meta.optional(),
+    allowedIps: keySettings.allowedIps.optional(),
+    quota: keySettings.quota.optional(),
+  })
   .strict()
-  .refine(setsSomething, { error: "must set isActive or rateLimit" });
+  .refine(setsSomething, { error: "must set isActive, rateLimit, meta, allowedIps or quota" });
 /** A user's ceiling over all their keys, per minute (null = the server default). */
 export const userRateLimit = z.number().int().min(1).max(1_000_000).nullable().optional();
 export const adminUsersQuery = pageInput.extend({ role: roleSchema.nullish(), isActive: boolParam.nullish() });

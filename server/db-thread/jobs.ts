@@ -1,7 +1,9 @@
 import type { Db } from "../../db/client.ts";
 import { articleById, latestArticles, listArticles } from "../core/stores/article-reads.ts";
 import { deleteArticle, upsertArticles } from "../core/stores/article-writes.ts";
+import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
 import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
+import { refundQuota, spendQuota } from "../core/stores/quota-writes.ts";
 import { adminUpdateUser, insertUser, updateUser } from "../core/stores/user-writes.ts";
 
 // The jobs the database threads run: small, typed, named. Their arguments and results cross threads by
@@ -17,6 +19,10 @@ export const writeJobs = {
   "keys.update": updateKey,
   "keys.delete": deleteKey,
   "keys.touch": touchKeys,
+  "keys.roll": rollKey,
+  "keys.reportLeak": reportLeak,
+  "quota.spend": spendQuota,
+  "quota.refund": refundQuota,
   "articles.upsert": (db: Db, args: Parameters<typeof upsertArticles>[1]) => upsertArticles(db.$client, args),
   "articles.delete": (db: Db, args: Parameters<typeof deleteArticle>[1]) => deleteArticle(db.$client, args),
 } satisfies Record<string, (db: Db, args: any) => unknown>;

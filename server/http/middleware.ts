@@ -38,11 +38,21 @@ export const authenticate = (opts: { keys: boolean; require?: keyof typeof gates
 
     const decision = await core.limits.charge(principal);
     const headers = core.limits.headers(decision);
-    if (!decision.allowed) {
+    // A key with a quota spends a unit once past its rate limit, and gets it back if the request then fails.
+    const quota = principal.quota ? await core.quotas.take(principal.keyId!, principal.quota, decision.allowed) : null;
+    if (quota) Object.assign(headers, core.quotas.headers(quota));
+    const refused = !decision.allowed
+      ? tooManyRequests(decision.retryAfter, "Rate limit exceeded")
+      : quota && !quota.allowed ? core.quotas.exceeded(quota) : null;
+    if (refused) {
       for (const [k, v] of Object.entries(headers)) c.header(k, v);
-      throw tooManyRequests(decision.retryAfter, "Rate limit exceeded");
+      throw refused;
     }
     await next();
+    if (quota && c.res.status >= 400) {
+      await core.quotas.refund(quota);
+      Object.assign(headers, core.quotas.headers(quota));
+    }
     for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
   });
 

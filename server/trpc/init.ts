@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { requireAdmin, requireAuth, requireJwt, requireScope, type Principal } from "../auth/principal.ts";
 import type { Core } from "../core/index.ts";
+import type { QuotaState } from "../core/quotas.ts";
 import type { Decision } from "../core/ratelimit/bucket.ts";
 import type { Scope } from "../core/schemas.ts";
 import { AppError, issueDetails, tooManyRequests } from "../errors.ts";
@@ -13,7 +14,7 @@ export type Context = {
   authError: AppError | null;
   clientIp: string;
   /** The latest rate-limit decision in this request, for the response headers. */
-  rate: { last?: Decision };
+  rate: { last?: Decision; quota?: QuotaState };
   /** Tells the access log why the request failed (set by the HTTP mount; absent for in-process callers). */
   noteFailure?: (failure: { code: string; reason: string }) => void;
 };
@@ -22,7 +23,7 @@ const trpcCode = {
   BAD_REQUEST: "BAD_REQUEST", UNAUTHORIZED: "UNAUTHORIZED", FORBIDDEN: "FORBIDDEN", NOT_FOUND: "NOT_FOUND",
   METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED", CONFLICT: "CONFLICT", PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE", TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS", INTERNAL: "INTERNAL_SERVER_ERROR",
-  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE", IP_NOT_ALLOWED: "FORBIDDEN", QUOTA_EXCEEDED: "TOO_MANY_REQUESTS",
 } as const;
 
 /**
@@ -48,6 +49,8 @@ const t = initTRPC.context<RouterContext>().create({
         ...shape.data,
         stack: undefined,
         retryAfter: cause?.retryAfter,
+        // The REST envelope's code where it says more than the tRPC one (IP_NOT_ALLOWED is a FORBIDDEN).
+        appCode: cause?.code,
         details,
       },
     };
@@ -66,13 +69,17 @@ const mapErrors = t.middleware(async ({ ctx, next }) => {
   return result;
 });
 
-/** Each call authenticated by a key spends a token, including every call inside a batch. */
-async function chargeKey(ctx: Context) {
+/** Each call authenticated by a key spends a token (and a quota unit), including every call inside a batch. */
+async function chargeKey(ctx: Context): Promise<QuotaState | null> {
   const p = ctx.principal;
-  if (p?.via !== "apiKey") return;
+  if (p?.via !== "apiKey") return null;
   const d = await ctx.core.limits.charge(p);
   ctx.rate.last = d;
+  const quota = p.quota ? await ctx.core.quotas.take(p.keyId!, p.quota, d.allowed) : null;
+  if (quota) ctx.rate.quota = quota;
   if (!d.allowed) throw tooManyRequests(d.retryAfter, "Rate limit exceeded");
+  if (quota && !quota.allowed) throw ctx.core.quotas.exceeded(quota);
+  return quota;
 }
 
 export const publicProcedure = t.procedure.use(mapErrors);
@@ -84,8 +91,18 @@ export const publicProcedure = t.procedure.use(mapErrors);
 const gate = (check: (p: Principal | null) => Principal, opts: { keys: boolean }) =>
   publicProcedure.use(async ({ ctx, next }) => {
     if (ctx.authError) throw ctx.authError;
-    if (opts.keys) await chargeKey(ctx);
-    return next({ ctx: { principal: check(ctx.principal) } });
+    const quota = opts.keys ? await chargeKey(ctx) : null;
+    // Only successful calls count against a quota: a call that fails gives its unit back.
+    const refund = async () => quota && (await ctx.core.quotas.refund(quota));
+    let result;
+    try {
+      result = await next({ ctx: { principal: check(ctx.principal) } });
+    } catch (e) {
+      await refund();
+      throw e;
+    }
+    if (!result.ok) await refund();
+    return result;
   });
 
 export const authedProcedure = gate(requireAuth, { keys: true });

@@ -54,8 +54,10 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
           const cause = first.cause instanceof AppError ? first.cause : undefined;
           context?.noteFailure?.({ code: cause?.code ?? first.code, reason: cause?.message ?? first.code });
         }
-        const last = context?.rate.last;
-        const headers = new Headers(last ? core.limits.headers(last) : {});
+        const headers = new Headers({
+          ...(context?.rate.last ? core.limits.headers(context.rate.last) : {}),
+          ...(context?.rate.quota ? core.quotas.headers(context.rate.quota) : {}),
+        });
         // A throttle's 429 (login, invalid keys) says when to come back, as it does over REST.
         const retryAfter = Math.max(0, ...errors.map((e) => (e.cause instanceof AppError && e.cause.retryAfter) || 0));
         if (retryAfter > 0 && !headers.has("retry-after")) headers.set("Retry-After", String(retryAfter));

@@ -92,7 +92,7 @@ describe("admin API key management", () => {
     const before = h.core.deps.db.select().from(apiKeys).where(eq(apiKeys.id, k.id)).get();
     const key = await h.request(`/api/admin/api-keys/${k.id}`, { method: "PUT", token: admin.token, json: {} });
     expect(key.status).toBe(400);
-    expect(await json(key)).toMatchObject({ code: "BAD_REQUEST", details: [{ field: "(body)", message: "must set isActive or rateLimit" }] });
+    expect(await json(key)).toMatchObject({ code: "BAD_REQUEST", details: [{ field: "(body)", message: "must set isActive, rateLimit, meta, allowedIps or quota" }] });
     const user = await h.request(`/api/admin/users/${u.user.id}`, { method: "PUT", token: admin.token, json: {} });
     expect(user.status).toBe(400);
     expect((await json(user)).details).toEqual([{ field: "(body)", message: "must set role, isActive or rateLimit" }]);

@@ -24,6 +24,7 @@ describe("POST /api/keys", () => {
         id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: "My Integration", keyPrefix: body.data.key.slice(0, 8),
         lastFour: body.data.key.slice(-4), isActive: true, createdAt: "2026-11-28T12:00:00.000Z", lastUsedAt: null,
         expiresAt: null, scopes: ["articles:read"], rateLimit: null, key: expect.stringMatching(/^argus_[0-9a-f]{32}$/),
+        meta: null, allowedIps: null, quota: null, revokedAt: null, revokedReason: null, rotatedTo: null, rotatedFrom: null,
       },
       message: "API key created. Save it now - it cannot be retrieved again.",
     });

@@ -52,6 +52,20 @@ describeRedis("ARGUS_WORKERS=2 on one port", () => {
     expect(((await after[0]!.json()) as any).error).toBe("API key has been revoked");
   });
 
+  test("a quota is exact across the workers: 200 concurrent requests at quota 150 get 150 successes", async () => {
+    const k = ((await (await post("/api/keys", { name: "q", quota: { limit: 150, period: "day" } }, token)).json()) as any).data;
+    await fetch(`${primary.url}/api/admin/api-keys/${k.id}`, {
+      method: "PUT", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ rateLimit: 100_000 }),
+    });
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, () => fetch(`${primary.url}/api/auth/me`, { headers: { "x-api-key": k.key, connection: "close" } })),
+    );
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(150);
+    const refused = responses.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(50);
+    expect(((await refused[0]!.json()) as any).code).toBe("QUOTA_EXCEEDED");
+  });
+
   test("SIGTERM to the primary drains every worker and exits 0", async () => {
     expect(await primary.stop("SIGTERM")).toBe(0);
   });

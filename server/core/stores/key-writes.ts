@@ -2,6 +2,7 @@ import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
 import { apiKeys, users, type ApiKeyRow } from "../../../db/schema.ts";
 import { conflict, notFound } from "../../errors.ts";
+import { held } from "./key-live.ts";
 
 // API-key writes, run on the writer thread inside its transaction (one savepoint per job).
 
@@ -10,22 +11,22 @@ const live = (id: string) => and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt));
 
 /** Inserts a key unless its owner already has `maxKeys` unrevoked ones (checked in the same transaction). */
 export function insertKey(db: Db, args: { values: typeof apiKeys.$inferInsert; maxKeys: number }): ApiKeyRow {
-  const held = db
+  const holding = db
     .select({ n: count() })
     .from(apiKeys)
-    .where(and(eq(apiKeys.userId, args.values.userId), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.userId, args.values.userId), held(args.values.createdAt!.getTime())))
     .get()!.n;
-  if (held >= args.maxKeys) {
+  if (holding >= args.maxKeys) {
     throw conflict(`You already have ${args.maxKeys} API keys, the most one account may hold; revoke one you no longer use first`);
   }
   return db.insert(apiKeys).values(args.values).returning().get();
 }
 
 /** Revokes a live key, the owner's own when `userId` is given; 404 for anyone else's. */
-export function revokeKey(db: Db, args: { id: string; userId: string | null; now: number }) {
+export function revokeKey(db: Db, args: { id: string; userId: string | null; now: number; reason?: string | null }) {
   const revoked = db
     .update(apiKeys)
-    .set({ revokedAt: new Date(args.now), isActive: false })
+    .set({ revokedAt: new Date(args.now), revokedReason: args.reason ?? null, isActive: false })
     .where(and(live(args.id), args.userId === null ? undefined : eq(apiKeys.userId, args.userId)))
     .returning({ id: apiKeys.id })
     .all();
@@ -42,7 +43,9 @@ export function revokeAllKeys(db: Db, args: { userId: string; now: number }): nu
     .all().length;
 }
 
-export function updateKey(db: Db, args: { id: string; patch: { isActive?: boolean; rateLimit?: number | null } }) {
+type KeyPatch = Partial<Pick<ApiKeyRow, "isActive" | "rateLimit" | "meta" | "allowedIps" | "quotaLimit" | "quotaPeriod">>;
+
+export function updateKey(db: Db, args: { id: string; patch: KeyPatch }) {
   const patch = Object.fromEntries(Object.entries(args.patch).filter(([, v]) => v !== undefined));
   const row = Object.keys(patch).length > 0
     ? db.update(apiKeys).set(patch).where(live(args.id)).returning().get()

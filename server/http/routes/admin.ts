@@ -1,11 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAdmin } from "../../auth/principal.ts";
+import { rollInput } from "../../core/key-schemas.ts";
 import {
   adminKeyRecordSchema, adminKeysQuery, adminKeyUpdate, adminUserSchema, adminUsersQuery, adminUserUpdate, idParam,
+  rolledKeySchema,
 } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody, responses } from "../envelope.ts";
 import { authenticate } from "../middleware.ts";
+import { CREATED_MESSAGE } from "./keys.ts";
 
 const security = [{ bearer: [] }];
 const middleware = authenticate({ keys: false, require: "admin" });
@@ -20,6 +23,11 @@ const updateKey = createRoute({
   ...keys, method: "put", path: "/api-keys/{id}", summary: "Activate, deactivate or re-limit a key",
   request: { params: idParam, body: jsonBody(adminKeyUpdate) },
   responses: responses(adminKeyRecordSchema, "The updated key"),
+});
+const rollKey = createRoute({
+  ...keys, method: "post", path: "/api-keys/{id}/roll", summary: "Replace any key with a new secret, with an overlap",
+  request: { params: idParam, body: { ...jsonBody(rollInput), required: false } },
+  responses: { ...responses(rolledKeySchema, "The new key, shown this once", 201), 409: { description: "Already rotated" } },
 });
 const deleteKey = createRoute({
   ...keys, method: "delete", path: "/api-keys/{id}", summary: "Delete any key",
@@ -47,6 +55,12 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
     requireAdmin(c.get("principal"));
     const data = await c.get("core").keys.adminUpdate(c.req.valid("param").id, c.req.valid("json"));
     return c.json({ success: true as const, data, message: "API key updated" }, 200);
+  })
+  .openapi(rollKey, async (c) => {
+    requireAdmin(c.get("principal"));
+    const input = rollInput.parse(c.req.valid("json") ?? {});
+    const data = await c.get("core").keyLifecycle.roll(null, c.req.valid("param").id, input);
+    return c.json({ success: true as const, data, message: CREATED_MESSAGE }, 201);
   })
   .openapi(deleteKey, async (c) => {
     requireAdmin(c.get("principal"));

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAuth, requireJwt } from "../../auth/principal.ts";
 import { clearSessionCookie, setSessionCookie } from "../../auth/session-cookie.ts";
+import { keyIdentitySchema } from "../../core/key-schemas.ts";
 import { changePasswordInput, loginInput, logoutAllInput, registerInput, sessionSchema, userSchema } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody, responses } from "../envelope.ts";
@@ -27,7 +28,7 @@ const me = createRoute({
   method: "get", path: "/me", tags, summary: "The calling user (JWT or API key)",
   security: [{ bearer: [] }, { apiKey: [] }],
   middleware: authenticate({ keys: true, require: "any" }),
-  responses: responses(userSchema, "The user"),
+  responses: responses(userSchema.extend({ key: keyIdentitySchema.optional() }), "The user (and, for a key, which key)"),
 });
 const password = createRoute({
   method: "put", path: "/password", tags, security,
@@ -59,7 +60,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(me, (c) => {
     const p = requireAuth(c.get("principal"));
-    return c.json({ success: true as const, data: p.user }, 200);
+    return c.json({ success: true as const, data: p.key ? { ...p.user, key: p.key } : p.user }, 200);
   })
   .openapi(password, async (c) => {
     const p = requireJwt(c.get("principal"));

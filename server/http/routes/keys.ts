@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireJwt } from "../../auth/principal.ts";
-import { createdKeySchema, createKeyInput, idParam, keyRecordSchema, keysQuery } from "../../core/schemas.ts";
+import { reportLeakInput, revokeInput, rollInput } from "../../core/key-schemas.ts";
+import { createdKeySchema, createKeyInput, idParam, keyRecordSchema, keysQuery, rolledKeySchema } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody, responses } from "../envelope.ts";
 import { authenticate } from "../middleware.ts";
@@ -8,6 +9,8 @@ import { authenticate } from "../middleware.ts";
 const tags = ["API keys"];
 const security = [{ bearer: [] }];
 const middleware = authenticate({ keys: false, require: "jwt" });
+export const CREATED_MESSAGE = "API key created. Save it now - it cannot be retrieved again.";
+const optionalJson = <T extends z.ZodType>(schema: T) => ({ ...jsonBody(schema), required: false });
 
 const create = createRoute({
   method: "post", path: "/", tags, security, middleware, summary: "Create an API key (shown once)",
@@ -25,16 +28,32 @@ const revokeAll = createRoute({
   responses: responses(z.object({ revoked: z.number().int() }), "How many keys were revoked"),
 });
 const revoke = createRoute({
-  method: "delete", path: "/{id}", tags, security, middleware, summary: "Revoke one of your keys",
-  request: { params: idParam },
+  method: "delete", path: "/{id}", tags, security, middleware, summary: "Revoke one of your keys, optionally saying why",
+  request: { params: idParam, body: optionalJson(revokeInput) },
   responses: responses(z.null(), "Revoked"),
+});
+const roll = createRoute({
+  method: "post", path: "/{id}/roll", tags, security, middleware,
+  summary: "Replace one of your keys with a new secret; the old one works for the grace period",
+  request: { params: idParam, body: optionalJson(rollInput) },
+  responses: { ...responses(rolledKeySchema, "The new key, shown this once", 201), 409: { description: "Already rotated" } },
+});
+const reportLeak = createRoute({
+  method: "post", path: "/report-leak", tags, summary: "Report a leaked key (no authentication); a live one is revoked",
+  request: { body: jsonBody(reportLeakInput) },
+  responses: { 202: { description: "Report received (the same answer whether or not the key existed)" } },
 });
 
 export const keyRoutes = new OpenAPIHono<AppEnv>()
+  // Before /{id} routes, and with no authentication: a secret scanner or a stranger calls it.
+  .openapi(reportLeak, async (c) => {
+    await c.get("core").keyLifecycle.reportLeak(c.req.valid("json").key, c.get("clientIp"));
+    return c.json({ success: true as const, data: null, message: "Report received" }, 202);
+  })
   .openapi(create, async (c) => {
     const p = requireJwt(c.get("principal"));
     const data = await c.get("core").keys.create(p, c.req.valid("json"));
-    return c.json({ success: true as const, data, message: "API key created. Save it now - it cannot be retrieved again." }, 201);
+    return c.json({ success: true as const, data, message: CREATED_MESSAGE }, 201);
   })
   .openapi(list, (c) => {
     const p = requireJwt(c.get("principal"));
@@ -48,6 +67,13 @@ export const keyRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(revoke, async (c) => {
     const p = requireJwt(c.get("principal"));
-    await c.get("core").keys.revoke(p.userId, c.req.valid("param").id);
+    const { reason } = (c.req.valid("json") ?? {}) as z.infer<typeof revokeInput>;
+    await c.get("core").keys.revoke(p.userId, c.req.valid("param").id, reason);
     return c.json({ success: true as const, data: null, message: "API key revoked" }, 200);
+  })
+  .openapi(roll, async (c) => {
+    const p = requireJwt(c.get("principal"));
+    const input = rollInput.parse(c.req.valid("json") ?? {});
+    const data = await c.get("core").keyLifecycle.roll(p.userId, c.req.valid("param").id, input);
+    return c.json({ success: true as const, data, message: CREATED_MESSAGE }, 201);
   });

@@ -1,3 +1,4 @@
+import { rollInput } from "../../core/key-schemas.ts";
 import { adminKeysQuery, adminKeyUpdate, adminUsersQuery, adminUserUpdate, idParam } from "../../core/schemas.ts";
 import { adminProcedure, flatPage, router } from "../init.ts";
 
@@ -7,6 +8,9 @@ export const adminRouter = router({
     update: adminProcedure
       .input(idParam.extend({ data: adminKeyUpdate }))
       .mutation(({ ctx, input }) => ctx.core.keys.adminUpdate(input.id, input.data)),
+    roll: adminProcedure
+      .input(idParam.extend(rollInput.shape))
+      .mutation(({ ctx, input }) => ctx.core.keyLifecycle.roll(null, input.id, input)),
     delete: adminProcedure.input(idParam).mutation(async ({ ctx, input }) => {
       await ctx.core.keys.adminDelete(input.id);
       return { success: true as const };

@@ -4,7 +4,7 @@ import { authedProcedure, jwtProcedure, publicProcedure, router } from "../init.
 export const authRouter = router({
   register: publicProcedure.input(registerInput).mutation(({ ctx, input }) => ctx.core.users.register(input, ctx.clientIp)),
   login: publicProcedure.input(loginInput).mutation(({ ctx, input }) => ctx.core.users.login(input, ctx.clientIp)),
-  me: authedProcedure.query(({ ctx }) => ctx.principal.user),
+  me: authedProcedure.query(({ ctx }) => (ctx.principal.key ? { ...ctx.principal.user, key: ctx.principal.key } : ctx.principal.user)),
   changePassword: jwtProcedure
     .input(changePasswordInput)
     .mutation(({ ctx, input }) => ctx.core.users.changePassword(ctx.principal.userId, input)),

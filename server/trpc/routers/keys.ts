@@ -1,5 +1,6 @@
+import { reportLeakInput, revokeInput, rollInput } from "../../core/key-schemas.ts";
 import { createKeyInput, idParam, keysQuery } from "../../core/schemas.ts";
-import { flatPage, jwtProcedure, router } from "../init.ts";
+import { flatPage, jwtProcedure, publicProcedure, router } from "../init.ts";
 
 export const keysRouter = router({
   create: jwtProcedure.input(createKeyInput).mutation(({ ctx, input }) => ctx.core.keys.create(ctx.principal, input)),
@@ -7,8 +8,16 @@ export const keysRouter = router({
   list: jwtProcedure
     .input(keysQuery.prefault({}))
     .query(({ ctx, input }) => flatPage(ctx.core.keys.list(ctx.principal.userId, input))),
-  revoke: jwtProcedure.input(idParam).mutation(async ({ ctx, input }) => {
-    await ctx.core.keys.revoke(ctx.principal.userId, input.id);
+  revoke: jwtProcedure.input(idParam.extend(revokeInput.shape)).mutation(async ({ ctx, input }) => {
+    await ctx.core.keys.revoke(ctx.principal.userId, input.id, input.reason);
+    return { success: true as const };
+  }),
+  roll: jwtProcedure
+    .input(idParam.extend(rollInput.shape))
+    .mutation(({ ctx, input }) => ctx.core.keyLifecycle.roll(ctx.principal.userId, input.id, input)),
+  // No credential needed (nor checked): whoever found a key may report it.
+  reportLeak: publicProcedure.input(reportLeakInput).mutation(async ({ ctx, input }) => {
+    await ctx.core.keyLifecycle.reportLeak(input.key, ctx.clientIp);
     return { success: true as const };
   }),
   /** Every one of the caller's keys, e.g. after a compromise. */
