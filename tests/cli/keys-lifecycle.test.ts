@@ -35,9 +35,10 @@ describe("argus keys roll / revoke --reason / list --include-revoked", () => {
     const again = await argus(["keys", "roll", old.id], { dataDir: data.dir });
     expect(again.code).toBe(1);
     expect(again.stderr).toStartWith("argus: API key has already been rotated");
-    for (const grace of ["soon", "1.5", "2592001"]) {
+    // A bad flag value is a usage error (exit 2), whether it is not a whole number or out of range.
+    for (const [grace, code] of [["soon", 2], ["1.5", 2], ["2592001", 2]] as const) {
       const bad = await argus(["keys", "roll", old.id, "--grace", grace], { dataDir: data.dir });
-      expect(bad.code).toBe(1);
+      expect({ grace, code: bad.code }).toEqual({ grace, code });
       expect(bad.stderr).toContain("--grace");
     }
   });

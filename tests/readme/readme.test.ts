@@ -66,7 +66,7 @@ test("the README's curl blocks run top to bottom against a fresh server", async 
     ]);
     const pushed = db.query("SELECT url FROM articles WHERE source = 'Example' ORDER BY url").all();
     expect(pushed).toEqual([{ url: "https://example.com/hello" }, { url: "https://example.com/one" }, { url: "https://example.com/two" }]);
-    const limited = db.query("SELECT k.rate_limit AS rateLimit FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.name = 'Ada reads the feed'").get();
+    const limited = db.query("SELECT k.rate_limit AS rateLimit FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.name = 'Ada reads the feed' AND k.rotated_to IS NULL").get();
     expect(limited).toEqual({ rateLimit: 1000 });
     expect(db.query("SELECT rate_limit AS rateLimit FROM users WHERE email = 'ada@example.com'").get()).toEqual({ rateLimit: 5000 });
   } finally {
