@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { argus, exec, repo, startServer, type Server } from "../cli/run.ts";
 import { tempDir } from "../support/harness.ts";
+import { needs } from "../support/tools.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
@@ -30,7 +31,10 @@ const expectedWrong = () =>
     .split("\n")
     .flatMap((line, i) => [...line.matchAll(/expect (TS\d+)/g)].map((m) => `src/wrong.ts(${i + 1}): ${m[1]}`));
 
+const tools = needs("node and npm", Bun.which("node") !== null && Bun.which("npm") !== null, "install Node.js");
+
 beforeAll(async () => {
+  if (tools.skip) return;
   const packed = await exec(["bun", "pm", "pack", "--destination", root], { cwd: join(repo, "packages/client"), deadlineMs: 400_000 });
   if (packed.code !== 0) throw new Error(`bun pm pack failed: ${packed.stderr}${packed.stdout}`);
   tarball = join(root, readdirSync(root).find((f) => f.endsWith(".tgz"))!);
@@ -50,7 +54,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe("@argus/client from a separate project", () => {
+tools.describe("@argus/client from a separate project", () => {
   test("the tarball holds the built client only, and installs nothing of the server", () => {
     const files = readdirSync(join(project, "node_modules/@argus/client"), { recursive: true }).map(String).sort();
     expect(files).toEqual(["README.md", "dist", "dist/index.d.ts", "dist/index.js", "package.json"]);

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { rmSync } from "node:fs";
 import { tempDir } from "../support/harness.ts";
 import { cleanEnv, startServerProcess, type ServerProcess } from "../support/process.ts";
+import { chromium } from "../support/tools.ts";
 import { expectAccessible, launch, serverOnlyContext, shoot, type Browser, type Page } from "./browser.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
@@ -14,8 +15,11 @@ const PASSWORD = "correct horse battery";
 let browser: Browser;
 let server: ServerProcess;
 let dataDir: string;
+const chrome = chromium();
+const describe = chrome.describe;
 
 beforeAll(async () => {
+  if (chrome.skip) return;
   dataDir = tempDir();
   const env = { ARGUS_DATA_DIR: dataDir };
   const seed = Bun.spawnSync(["bun", "server/main.ts", "seed", "--demo"], { env: cleanEnv({ ...env, ARGUS_LOG_LEVEL: "warn" }) });
@@ -25,7 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (server) expect(await server.stop()).toBe(0);
-  rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 // Generous: on a shared 2-core box under other suites' load a browser journey can take tens of seconds.

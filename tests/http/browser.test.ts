@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { startServer, type Server } from "../cli/run.ts";
 import { tempDir } from "../support/harness.ts";
+import { chromium } from "../support/tools.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
@@ -21,7 +22,10 @@ const root = tempDir();
 let server: Server;
 let browser: Browser;
 
+const chrome = chromium();
+
 beforeAll(async () => {
+  if (chrome.skip) return;
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   server = await startServer(join(root, "data"));
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
@@ -54,7 +58,7 @@ async function open(path: string) {
 
 const text = (page: Page) => page.evaluate(() => document.body.innerText);
 
-describe("in headless Chromium, offline", () => {
+chrome.describe("in headless Chromium, offline", () => {
   test("/ (the console) renders with the links to the reference, the OpenAPI document and health, with no CSP report", async () => {
     const { page, res, seen } = await open("/");
     expect(res?.status()).toBe(200);

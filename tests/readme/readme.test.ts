@@ -4,6 +4,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { argus, baseEnv, exec, repo, startServer, type Server } from "../cli/run.ts";
 import { tempDir } from "../support/harness.ts";
+import { needs } from "../support/tools.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
@@ -18,7 +19,10 @@ function curlBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).filter((block) => /\bcurl\b/.test(block));
 }
 
+const jq = needs("jq", Bun.which("jq") !== null, "apt-get install -y jq");
+
 beforeAll(async () => {
+  if (jq.skip) return;
   const seeded = await argus(["seed", "--demo"], { dataDir });
   if (seeded.code !== 0) throw new Error(`seed failed: ${seeded.stderr}`);
   server = await startServer(dataDir);
@@ -28,7 +32,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-test("the README's curl blocks run top to bottom against a fresh server", async () => {
+(jq.skip ? test.skip : test)("the README's curl blocks run top to bottom against a fresh server", async () => {
   const blocks = curlBlocks(readFileSync(join(repo, "README.md"), "utf8"));
   expect(blocks.length).toBeGreaterThanOrEqual(6);
   // BASE is written once, in the first block, from PORT; later blocks rely on it (and on the variables before).
