@@ -11,6 +11,12 @@ const text = (min: number, max: number) =>
   z.string().trim().min(min, { error: `must be ${min} to ${max} characters` }).max(max, { error: `must be ${min} to ${max} characters` });
 const optionalText = (max: number) => z.string().max(max, { error: `must be at most ${max} characters` }).nullish();
 
+/**
+ * The distinct words of a search: split on whitespace and control characters (FTS5 reads its query as a C string,
+ * so a NUL would cut a quoted word short), keeping only words with a letter or digit (others tokenize to nothing).
+ */
+export const searchWords = (q: string) => [...new Set(q.split(/[\s\p{Cc}]+/u).filter((w) => /[\p{L}\p{N}]/u.test(w)))];
+
 export const Q_MAX_LENGTH = 200;
 export const Q_MAX_TERMS = 8;
 
@@ -48,7 +54,7 @@ export const articleListQuery = pageInput.extend({
   q: z
     .string()
     .max(Q_MAX_LENGTH, { error: `must be at most ${Q_MAX_LENGTH} characters` })
-    .refine((q) => new Set(q.split(/[\s\p{Cc}]+/u).filter((w) => /[\p{L}\p{N}]/u.test(w))).size <= Q_MAX_TERMS, {
+    .refine((q) => searchWords(q).length <= Q_MAX_TERMS, {
       error: `must have at most ${Q_MAX_TERMS} words`,
     })
     .nullish(),

@@ -1,32 +1,26 @@
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
-import { copyFileSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import { copyFileSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "../support/harness.ts";
-import { cleanEnv, startServerProcess, type ServerProcess } from "../support/process.ts";
+import { cleanEnv } from "../support/process.ts";
+import { cleanUp, startWithAdmin, type AdminServer } from "./admin-server.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // A database deleted or replaced under a running server: writes are refused (503), health says so, and the CLI
 // will not create a fresh database beside the orphaned WAL.
 
-const ADMIN = { email: "admin@ident.example.com", password: "admin password 1" };
-let server: ServerProcess | undefined;
+let s: AdminServer | undefined;
 let dir: string;
-afterEach(async () => {
-  if (server && server.proc.exitCode === null) server.proc.kill("SIGKILL");
-  await server?.proc.exited;
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => cleanUp(s));
 
 async function start() {
-  dir = tempDir();
-  server = await startServerProcess({ ARGUS_DATA_DIR: dir, ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password });
-  const login = await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN) });
-  const token = ((await login.json()) as any).data.token as string;
+  s = await startWithAdmin("ident");
+  const { url, token } = s;
+  dir = s.dir;
   const createKey = (name: string) =>
-    fetch(`${server!.url}/api/keys`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ name }) });
+    fetch(`${url}/api/keys`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ name }) });
   expect((await createKey("before")).status).toBe(201);
-  return { createKey, health: async () => ((await (await fetch(`${server!.url}/api/health`)).json()) as any).data };
+  return { createKey, health: async () => ((await (await fetch(`${url}/api/health`)).json()) as any).data };
 }
 
 for (const [what, change] of [

@@ -1,20 +1,12 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { rmSync } from "node:fs";
-import { tempDir } from "../support/harness.ts";
-import { startServerProcess, type ServerProcess } from "../support/process.ts";
+import { cleanUp, startWithAdmin, type AdminServer } from "./admin-server.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // SIGTERM while requests are in flight: every request the server already received is answered, then it exits 0.
 
-const ADMIN = { email: "admin@drain.example.com", password: "admin password 1" };
-let server: ServerProcess | undefined;
-let dir: string;
-afterEach(async () => {
-  if (server && server.proc.exitCode === null) server.proc.kill("SIGKILL");
-  await server?.proc.exited;
-  rmSync(dir, { recursive: true, force: true });
-});
+let s: AdminServer | undefined;
+afterEach(() => cleanUp(s));
 
 /** Opens a raw TCP connection, writes one request, and resolves with everything the server sent back. */
 async function rawRequest(url: string, request: string) {
@@ -32,11 +24,8 @@ async function rawRequest(url: string, request: string) {
 
 describe("SIGTERM drains", () => {
   test("requests written on raw sockets while a 500-article batch runs are all answered; exit 0", async () => {
-    dir = tempDir();
-    server = await startServerProcess({ ARGUS_DATA_DIR: dir, ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password });
-    const token = ((await (await fetch(`${server.url}/api/auth/login`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN),
-    })).json()) as any).data.token;
+    s = await startWithAdmin("drain");
+    const { server, token } = s;
     const articles = Array.from({ length: 500 }, (_, i) => ({
       title: `Drain ${i}`, url: `https://drain.example.com/${i}`, source: "Drain", summary: "word ".repeat(100), publishedAt: "2026-11-01T00:00:00Z",
     }));
@@ -44,7 +33,7 @@ describe("SIGTERM drains", () => {
       method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ articles }),
     });
     const raws = await Promise.all(Array.from({ length: 8 }, () =>
-      rawRequest(server!.url, "GET /api/health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")));
+      rawRequest(server.url, "GET /api/health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")));
     server.proc.kill("SIGTERM");
     const answers = await Promise.all(raws.map((r) => r.answer));
     for (const a of answers) expect(a).toStartWith("HTTP/1.1 200");

@@ -1,33 +1,22 @@
 import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "../support/harness.ts";
-import { startServerProcess, type ServerProcess } from "../support/process.ts";
+import { cleanUp, startWithAdmin, type AdminServer } from "./admin-server.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
 // The writer thread acknowledges a write only after its COMMIT: kill -9 mid-stream loses nothing acknowledged.
 
-const ADMIN = { email: "admin@durable.example.com", password: "admin password 1" };
-let server: ServerProcess | undefined;
-let dir: string;
-afterEach(async () => {
-  if (server && server.proc.exitCode === null) server.proc.kill("SIGKILL");
-  await server?.proc.exited;
-  rmSync(dir, { recursive: true, force: true });
-});
+let s: AdminServer | undefined;
+afterEach(() => cleanUp(s));
 
 test("kill -9 while single writes and batches stream in: every acknowledged article is in the database", async () => {
-  dir = tempDir();
-  server = await startServerProcess({ ARGUS_DATA_DIR: dir, ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password });
-  const token = ((await (await fetch(`${server.url}/api/auth/login`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN),
-  })).json()) as any).data.token;
+  s = await startWithAdmin("durable");
+  const { server, token, dir } = s;
   const acked: string[] = [];
   let n = 0;
   const send = (path: string, body: unknown, urls: string[]) =>
-    fetch(`${server!.url}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
+    fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
       .then((res) => void (res.ok && acked.push(...urls)))
       .catch(() => {});
   const article = () => {

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { Article, ArticleListQuery } from "../article-schemas.ts";
+import { searchWords, type Article, type ArticleListQuery } from "../article-schemas.ts";
 import { decodeFeedCursor, encodeFeedCursor } from "../feedkey.ts";
 import { articleColumns, toArticle, type RawArticle } from "./article-rows.ts";
 
@@ -12,14 +12,9 @@ export const SCAN_BUDGET = 1000;
 
 type Page = { items: Article[]; meta: { nextCursor: string | null; hasMore: boolean } };
 
-/**
- * User text as an FTS5 query that cannot carry FTS syntax: each distinct word becomes a quoted string (quotes
- * doubled), ANDed. Words with no letter or digit tokenize to nothing and are dropped. Control characters split
- * words: FTS5 reads the query as a C string, so a NUL would cut a quoted string short.
- */
+/** User text as an FTS5 query that cannot carry FTS syntax: each distinct word quoted (quotes doubled), ANDed. */
 export function ftsQuery(q: string): string {
-  const words = q.split(/[\s\p{Cc}]+/u).filter((w) => /[\p{L}\p{N}]/u.test(w));
-  return [...new Set(words)].map((w) => `"${w.replaceAll('"', '""')}"`).join(" ");
+  return searchWords(q).map((w) => `"${w.replaceAll('"', '""')}"`).join(" ");
 }
 
 /**
