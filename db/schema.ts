@@ -91,6 +91,62 @@ export const articleTags = sqliteTable(
   (t) => [primaryKey({ columns: [t.tag, t.articleSeq] }), index("article_tags_article_idx").on(t.articleSeq)],
 );
 
+/**
+ * The audit log: append-only, one row per security-relevant action, written in the same transaction as the action.
+ * `seq` orders and pages it; `actor` is a user id, or "cli" / "system" / "anonymous"; `subjectUserId` is the account
+ * the event concerns (it shows in that user's own security events); `changes` is a small JSON of what changed, never
+ * a secret.
+ */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
+    at: timestamp("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    subjectUserId: text("subject_user_id"),
+    ip: text("ip"),
+    requestId: text("request_id"),
+    changes: text("changes", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index("audit_events_at_idx").on(t.at),
+    index("audit_events_actor_idx").on(t.actor, t.seq),
+    index("audit_events_action_idx").on(t.action, t.seq),
+    index("audit_events_target_idx").on(t.targetId, t.seq),
+    index("audit_events_subject_idx").on(t.subjectUserId, t.seq),
+  ],
+);
+
+/**
+ * Per-key usage: request counts by outcome in one row per key, unit ("minute" | "hour" | "day") and the unit's start
+ * (ms, UTC). Processes add their own increments (upsert count = count + n); reads sum. Minutes are kept 48 h, hours
+ * 90 days, days for good.
+ */
+export const keyUsage = sqliteTable(
+  "key_usage",
+  {
+    keyId: text("key_id").notNull().references(() => apiKeys.id, { onDelete: "cascade" }),
+    unit: text("unit", { enum: ["minute", "hour", "day"] }).notNull(),
+    start: integer("start").notNull(),
+    ok: integer("ok").notNull().default(0),
+    rateLimited: integer("rate_limited").notNull().default(0),
+    quotaExceeded: integer("quota_exceeded").notNull().default(0),
+    forbidden: integer("forbidden").notNull().default(0),
+    ipNotAllowed: integer("ip_not_allowed").notNull().default(0),
+    revoked: integer("revoked").notNull().default(0),
+    expired: integer("expired").notNull().default(0),
+    deactivated: integer("deactivated").notNull().default(0),
+    notFound: integer("not_found").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.unit, t.start] }), index("key_usage_unit_start_idx").on(t.unit, t.start)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ArticleRow = typeof articles.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type KeyUsageRow = typeof keyUsage.$inferSelect;
