@@ -26,6 +26,7 @@ const envSchema = z.object({
   ARGUS_ACCESS_LOG: bool.default(true),
   ARGUS_METRICS: bool.default(true),
   ARGUS_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").max(256).optional(),
+  ARGUS_AUDIT_RETENTION_DAYS: int(0, 36_500).default(365),
 });
 
 export type Config = {
@@ -54,6 +55,8 @@ export type Config = {
   /** Collect Prometheus metrics (served at /metrics to loopback, or to anyone with the token). */
   metrics: boolean;
   metricsToken?: string;
+  /** Audit events older than this many days are pruned in the background; 0 = kept for good. */
+  auditRetentionDays: number;
 };
 
 export class ConfigError extends Error {}
@@ -93,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     accessLog: e.ARGUS_ACCESS_LOG,
     metrics: e.ARGUS_METRICS,
     metricsToken: e.ARGUS_METRICS_TOKEN,
+    auditRetentionDays: e.ARGUS_AUDIT_RETENTION_DAYS,
   };
 }
 

@@ -38,6 +38,7 @@ export function describeConfig(c: Config): Record<string, string | number | bool
     ARGUS_ACCESS_LOG: c.accessLog,
     ARGUS_METRICS: c.metrics,
     ARGUS_METRICS_TOKEN: c.metricsToken ? "***" : "(unset: loopback only)",
+    ARGUS_AUDIT_RETENTION_DAYS: c.auditRetentionDays,
   };
 }
 

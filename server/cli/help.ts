@@ -16,6 +16,7 @@ Commands:
   seed --demo           load the demo articles
   config check          validate the environment and print the effective configuration
   backup <path>         write a consistent copy of the database to a new file
+  audit                 show the audit log: who did what, newest first
 
 Flags:
   --version             print the version and the commit it was built from
@@ -67,6 +68,16 @@ Loads the demo articles into the database.`,
 Validates the environment like the server does at start and prints the effective configuration.
 Secrets are never printed: ARGUS_JWT_SECRET and ARGUS_ADMIN_PASSWORD show as *** (or (generated)), and so does
 any credential in ARGUS_REDIS_URL (user:pw@, pw@, ?password=).`,
+
+  audit: `Usage: argus audit [--actor ID|EMAIL|cli|system|anonymous] [--action A] [--target ID]
+                   [--since ISO-8601] [--until ISO-8601] [--limit N] [--cursor C]
+
+Prints one page of the audit log (default 20 events, at most 100), newest first. --since is inclusive,
+--until exclusive. When more events match, the next page's --cursor is printed on stderr.
+Actions: user.register, user.create, admin.bootstrap, auth.login, auth.login_failed, user.password_change,
+auth.logout_all, user.update, key.create, key.revoke, key.revoke_all, key.roll, key.update, key.delete,
+key.leak_reported, article.delete.
+Events older than ARGUS_AUDIT_RETENTION_DAYS (default 365; 0 keeps them) are pruned by the server.`,
 
   backup: `Usage: argus backup <path>
 

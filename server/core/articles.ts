@@ -1,5 +1,6 @@
 import { badRequest, forbidden, notFound } from "../errors.ts";
 import type { Article, ArticleInput, ArticleListQuery } from "./article-schemas.ts";
+import { auditContext } from "./audit-context.ts";
 import type { CoreDeps } from "./deps.ts";
 import { articleById, latestArticles, listArticles, mayWalkFar } from "./stores/article-reads.ts";
 
@@ -55,7 +56,7 @@ export function createArticles(deps: CoreDeps) {
     /** Deleting is for admins, whichever credential they use; tags go with the article (FK cascade). */
     async remove(actor: { role: "user" | "admin" }, id: string) {
       if (actor.role !== "admin") throw forbidden("Admin access required");
-      await work.write("articles.delete", { id });
+      await work.write("articles.delete", { id, now: clock.now(), audit: auditContext() });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createArticles } from "./articles.ts";
+import { createAudit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { createKeyLifecycle } from "./key-lifecycle.ts";
 import { createHashing } from "./hashing.ts";
@@ -19,6 +20,7 @@ export function createCore(deps: CoreDeps) {
   });
   const users = createUsers(deps, tokens, () => keys.invalidate(), hashing, (userId) => keys.revokeAll(userId));
   const limits = createLimits(deps);
+  const audit = createAudit(deps);
   return {
     deps,
     tokens,
@@ -29,8 +31,10 @@ export function createCore(deps: CoreDeps) {
     quotas: createQuotas(deps),
     hashing,
     articles: createArticles(deps),
+    audit,
     /** Writes pending key uses, stops the database threads, closes the limiter and this thread's connection. */
     async close() {
+      audit.stop();
       await keys.close();
       await deps.work.close();
       await deps.limiter.close();

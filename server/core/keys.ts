@@ -2,6 +2,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys, users, type ApiKeyRow, type UserRow } from "../../db/schema.ts";
 import { AppError, badRequest, forbidden, unauthorized } from "../errors.ts";
+import { auditContext } from "./audit-context.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import { allowsAddress, lifecycleFields, settingsValues } from "./key-lifecycle.ts";
@@ -79,6 +80,7 @@ export function createKeys(deps: CoreDeps) {
       const key = generateKey();
       const row = await work.write("keys.insert", {
         maxKeys: config.maxKeysPerUser,
+        audit: auditContext(),
         values: {
           id: crypto.randomUUID(),
           userId: owner.userId,
@@ -117,12 +119,12 @@ export function createKeys(deps: CoreDeps) {
 
     /** Revokes one of the caller's own keys (anyone else's looks like it does not exist); no owner = an operator. */
     async revoke(userId: string | null, id: string, reason?: string | null) {
-      changed(await work.write("keys.revoke", { id, userId, now: clock.now(), reason }));
+      changed(await work.write("keys.revoke", { id, userId, now: clock.now(), reason, audit: auditContext() }));
     },
 
     /** Revokes every live key of the user (after a compromise); how many. */
     async revokeAll(userId: string): Promise<number> {
-      return changed(await work.write("keys.revokeAll", { userId, now: clock.now() }));
+      return changed(await work.write("keys.revokeAll", { userId, now: clock.now(), audit: auditContext() }));
     },
 
     /** The key's owner and limits, or a 401 that says why (unknown keys stay generic), or 403 from elsewhere. */
@@ -175,12 +177,12 @@ export function createKeys(deps: CoreDeps) {
     async adminUpdate(id: string, patch: z.infer<typeof adminKeyUpdate>): Promise<AdminKeyRecord> {
       const { quota, ...rest } = patch;
       const settings = quota === undefined ? {} : { quotaLimit: quota?.limit ?? null, quotaPeriod: quota?.period ?? null };
-      const { row, userEmail } = changed(await work.write("keys.update", { id, patch: { ...rest, ...settings } }));
+      const { row, userEmail } = changed(await work.write("keys.update", { id, patch: { ...rest, ...settings }, now: clock.now(), audit: auditContext() }));
       return { ...toRecord(row), userId: row.userId, userEmail };
     },
 
     async adminDelete(id: string) {
-      changed(await work.write("keys.delete", { id }));
+      changed(await work.write("keys.delete", { id, now: clock.now(), audit: auditContext() }));
       lastUsed.forget(id);
     },
 

@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client.ts";
 import { articleById, latestArticles, listArticles } from "../core/stores/article-reads.ts";
 import { deleteArticle, upsertArticles } from "../core/stores/article-writes.ts";
+import { pruneEvents, recordEvent } from "../core/stores/audit-writes.ts";
 import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
 import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
 import { refundQuota, spendQuota } from "../core/stores/quota-writes.ts";
@@ -24,7 +25,9 @@ export const writeJobs = {
   "quota.spend": spendQuota,
   "quota.refund": refundQuota,
   "articles.upsert": (db: Db, args: Parameters<typeof upsertArticles>[1]) => upsertArticles(db.$client, args),
-  "articles.delete": (db: Db, args: Parameters<typeof deleteArticle>[1]) => deleteArticle(db.$client, args),
+  "articles.delete": deleteArticle,
+  "audit.record": recordEvent,
+  "audit.prune": pruneEvents,
 } satisfies Record<string, (db: Db, args: any) => unknown>;
 
 export const readJobs = {

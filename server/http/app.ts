@@ -7,6 +7,7 @@ import { observeRequests } from "../observability/access-log.ts";
 import { metricsEndpoint } from "../observability/endpoint.ts";
 import { requestIds } from "../observability/request-id.ts";
 import { mountTrpc, trpcRoute } from "../trpc/mount.ts";
+import { auditScope } from "./audit-scope.ts";
 import { createClientIp } from "./clientip.ts";
 import { contentSecurityPolicy } from "./csp.ts";
 import { mountDocs } from "./docs.ts";
@@ -18,6 +19,7 @@ import { landingRoutes } from "./landing.ts";
 import { authenticate, requireJson } from "./middleware.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { articleRoutes } from "./routes/articles.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { keyRoutes } from "./routes/keys.ts";
@@ -45,6 +47,7 @@ export function createApp(core: Core) {
     c.set("clientIp", clientIp(c));
     await next();
   });
+  app.use("*", auditScope());
   // Outside everything that can refuse a request, so every answer is logged and counted.
   app.use("*", observeRequests(core, trpcRoute));
   app.use("*", secureHeaders());
@@ -64,6 +67,7 @@ export function createApp(core: Core) {
   app.route("/api/keys", keyRoutes);
   app.route("/api/admin", adminRoutes);
   app.route("/api/v1", articleRoutes);
+  app.route("/api", auditRoutes);
   mountTrpc(app, core);
   mountDocs(app);
   app.route("/", landingRoutes);

@@ -1,5 +1,8 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
+import type { Db } from "../../../db/client.ts";
 import { conflict, notFound } from "../../errors.ts";
+import type { AuditContext } from "../audit-context.ts";
+import { audit } from "./audit-writes.ts";
 import type { ArticleInput } from "../article-schemas.ts";
 import { msBase, preferredSlot, SLOTS } from "../feedkey.ts";
 import { articleColumns, toArticle, type RawArticle } from "./article-rows.ts";
@@ -75,7 +78,12 @@ export function upsertArticles(db: Database, args: { inputs: ArticleInput[]; now
   return { created, updated: results.length - created, articles: results.map((r) => r.article) };
 }
 
-export function deleteArticle(db: Database, args: { id: string }) {
-  const gone = db.query("DELETE FROM articles WHERE id = ? RETURNING id").all(args.id);
-  if (gone.length === 0) throw notFound("Article not found");
+export function deleteArticle(db: Db, args: { id: string; now: number; audit: AuditContext }) {
+  const gone = db.$client
+    .query<{ id: string; title: string; url: string }, [string]>("DELETE FROM articles WHERE id = ? RETURNING id, title, url")
+    .get(args.id);
+  if (!gone) throw notFound("Article not found");
+  audit(db, args.audit, args.now, {
+    action: "article.delete", targetType: "article", targetId: gone.id, changes: { title: gone.title, url: gone.url },
+  });
 }

@@ -1,8 +1,10 @@
 import { rollInput } from "../../core/key-schemas.ts";
 import { adminKeysQuery, adminKeyUpdate, adminUsersQuery, adminUserUpdate, idParam } from "../../core/schemas.ts";
 import { adminProcedure, flatPage, router } from "../init.ts";
+import { adminAudit } from "./audit.ts";
 
 export const adminRouter = router({
+  audit: adminAudit,
   apiKeys: router({
     list: adminProcedure.input(adminKeysQuery).query(({ ctx, input }) => flatPage(ctx.core.keys.adminList(input))),
     update: adminProcedure
