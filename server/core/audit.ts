@@ -89,13 +89,13 @@ export function createAudit(deps: CoreDeps) {
     prune,
 
     /** Prunes shortly after start and then hourly, until `stop`. Every process may do it: each chunk is bounded. */
-    start() {
+    start(firstMs = FIRST_PRUNE_MS) {
       if (timer || config.auditRetentionDays === 0) return;
       const next = (ms: number) => {
         timer = setTimeout(() => void run().finally(() => timer && next(PRUNE_EVERY_MS)), ms);
         timer.unref();
       };
-      next(FIRST_PRUNE_MS);
+      next(firstMs);
     },
     stop() {
       clearTimeout(timer);

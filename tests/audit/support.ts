@@ -16,7 +16,7 @@ export const auditHarness = () => createHarness({ trustProxy: true });
 export const from = (ip: string) => ({ headers: { "x-forwarded-for": ip } });
 
 /** Runs `act` and returns the one event it added (failing unless it added exactly one, of `action`). */
-export async function oneEvent(h: Harness, action: string, act: () => Promise<Response>) {
+export async function oneEvent(h: Harness, action: string, act: () => Response | Promise<Response>) {
   const before = rows(h).length;
   const res = await act();
   const added = rows(h).slice(before);

@@ -18,6 +18,7 @@ const contract: [string, string, boolean][] = [
   ["post", "/api/keys", true], ["get", "/api/keys", false], ["delete", "/api/keys/{id}", false],
   ["get", "/api/admin/api-keys", false], ["put", "/api/admin/api-keys/{id}", true], ["delete", "/api/admin/api-keys/{id}", false],
   ["get", "/api/admin/users", false], ["put", "/api/admin/users/{id}", true],
+  ["get", "/api/admin/audit", false], ["get", "/api/auth/events", false],
   ["get", "/api/v1/articles/latest", false], ["get", "/api/v1/articles", false], ["get", "/api/v1/articles/{id}", false],
   ["post", "/api/v1/articles", true], ["get", "/api/health", false],
 ];
