@@ -4,6 +4,7 @@ import { api } from "./api.ts";
 import { Frame } from "./Frame.tsx";
 import { useRoute } from "./route.ts";
 import { Account } from "./screens/Account.tsx";
+import { AdminAudit } from "./screens/AdminAudit.tsx";
 import { AdminKeys } from "./screens/AdminKeys.tsx";
 import { AdminUsers } from "./screens/AdminUsers.tsx";
 import { ArticleView } from "./screens/ArticleView.tsx";
@@ -18,7 +19,7 @@ const screens = (admin: boolean) => [
   { path: "keys", label: "API keys" },
   { path: "articles", label: "Articles" },
   { path: "account", label: "Account" },
-  ...(admin ? [{ path: "admin/users", label: "Users" }, { path: "admin/keys", label: "All keys" }] : []),
+  ...(admin ? [{ path: "admin/users", label: "Users" }, { path: "admin/keys", label: "All keys" }, { path: "admin/audit", label: "Audit log" }] : []),
 ];
 
 /** Signed in: navigation, the screen the hash names, and sign-out. */
@@ -70,6 +71,8 @@ export function Shell({ user }: { user: Me }) {
         <AdminUsers me={user} />
       ) : admin && current === "admin/keys" ? (
         <AdminKeys />
+      ) : admin && current === "admin/audit" ? (
+        <AdminAudit />
       ) : (
         <section>
           <h1>Not found</h1>
