@@ -1,6 +1,6 @@
 import type { Db } from "../../db/client.ts";
 import { articleById, latestArticles, listArticles } from "../core/stores/article-reads.ts";
-import { deleteArticle, upsertArticles } from "../core/stores/article-writes.ts";
+import { deleteArticle, upsertArticles, upsertArticlesJson } from "../core/stores/article-writes.ts";
 import { pruneEvents, recordEvent } from "../core/stores/audit-writes.ts";
 import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
 import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
@@ -25,6 +25,7 @@ export const writeJobs = {
   "quota.spend": spendQuota,
   "quota.refund": refundQuota,
   "articles.upsert": (db: Db, args: Parameters<typeof upsertArticles>[1]) => upsertArticles(db.$client, args),
+  "articles.upsertJson": (db: Db, args: Parameters<typeof upsertArticlesJson>[1]) => upsertArticlesJson(db.$client, args),
   "articles.delete": deleteArticle,
   "audit.record": recordEvent,
   "audit.prune": pruneEvents,
