@@ -25,6 +25,7 @@ beforeAll(async () => {
     await h.close(false);
   }
   expect((await argus(["keys", "revoke", keyId, "--reason", "rotated out"], { dataDir: data.dir })).code).toBe(0);
+  expect((await argus(["users", "set-role", "user@example.com", "admin"], { dataDir: data.dir })).code).toBe(0);
 });
 afterAll(() => data.remove());
 
@@ -36,10 +37,12 @@ describe("argus audit", () => {
     expect(lines[0]).toMatch(/^AT\s+ACTOR\s+ACTION\s+TARGET\s+IP\s+REQUEST ID\s+CHANGES$/);
     const actions = lines.slice(1).map((l) => l.split(/\s{2,}/).slice(1, 3).join(" "));
     expect(actions).toEqual([
-      "cli key.revoke", `${user.id} auth.login`, "cli key.create", "cli user.create", "cli user.create",
+      "cli user.update", "cli key.revoke", `${user.id} auth.login`, "cli key.create", "cli user.create", "cli user.create",
     ]);
-    expect(lines[1]).toContain(`key:${keyId}`);
-    expect(lines[1]).toContain('{"name":"deploy","reason":"rotated out"}');
+    expect(lines[1]).toContain(`user:${user.id}`);
+    expect(lines[1]).toContain('{"role":{"from":"user","to":"admin"}}');
+    expect(lines[2]).toContain(`key:${keyId}`);
+    expect(lines[2]).toContain('{"name":"deploy","reason":"rotated out"}');
     expect(r.stderr).toBe("");
   });
 
@@ -63,7 +66,7 @@ describe("argus audit", () => {
     const cursor = first.stderr.match(/--cursor (\S+)/)?.[1];
     expect(cursor).toBeDefined();
     const rest = await argus(["audit", "--limit", "10", "--cursor", cursor!, "--json"], { dataDir: data.dir });
-    expect(JSON.parse(rest.stdout).events.map((e: any) => e.action)).toEqual(["key.create", "user.create", "user.create"]);
+    expect(JSON.parse(rest.stdout).events.map((e: any) => e.action)).toEqual(["auth.login", "key.create", "user.create", "user.create"]);
 
     const none = await argus(["audit", "--since", "2999-01-01"], { dataDir: data.dir });
     expect(none.stdout.trim()).toBe("no audit events");

@@ -242,3 +242,26 @@ describe("articles", () => {
     expect(rows(h).length).toBe(count);
   });
 });
+
+describe("atomicity", () => {
+  test("when the event cannot be written the action is rolled back with it: the key stays live, the password unchanged", async () => {
+    const owner = (await register("kit@example.com")).body.data;
+    const key = await h.createKey(owner.token, { name: "kept" });
+    const count = rows(h).length;
+    h.core.deps.db.$client.exec("CREATE TRIGGER audit_down BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit down'); END");
+
+    const revoke = await h.request(`/api/keys/${key.id}`, { method: "DELETE", token: owner.token });
+    expect(revoke.status).toBe(500);
+    expect(await revoke.text()).not.toContain("audit"); // no SQL or trigger text in the answer
+    const password = await h.request("/api/auth/password", {
+      method: "PUT", token: owner.token, json: { currentPassword: PASSWORD, newPassword: "another long password" },
+    });
+    expect(password.status).toBe(500);
+
+    h.core.deps.db.$client.exec("DROP TRIGGER audit_down");
+    expect(rows(h).length).toBe(count);
+    expect((await h.request("/api/auth/me", { apiKey: key.key })).status).toBe(200);
+    const login = await h.request("/api/auth/login", { method: "POST", json: { email: "kit@example.com", password: PASSWORD } });
+    expect(login.status).toBe(200);
+  });
+});
