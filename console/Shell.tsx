@@ -71,8 +71,8 @@ export function Shell({ user }: { user: Me }) {
         <AdminUsers me={user} />
       ) : admin && current === "admin/keys" ? (
         <AdminKeys />
-      ) : admin && current === "admin/audit" ? (
-        <AdminAudit />
+      ) : admin && route[0] === "admin" && route[1] === "audit" ? (
+        <AdminAudit key={current} account={route[2] === "user" ? route[3] : undefined} />
       ) : (
         <section>
           <h1>Not found</h1>

@@ -5,8 +5,8 @@ import { Empty, ErrorNote, Field, Spinner, when } from "../ui.tsx";
 import { ACTION_LABELS, ACTIONS, describeChanges, type AuditAction } from "./events.ts";
 import { LoadMore } from "./LoadMore.tsx";
 
-type Filters = { actor: string; action: string; targetId: string; since: string; until: string };
-const none: Filters = { actor: "", action: "", targetId: "", since: "", until: "" };
+type Filters = { actor: string; action: string; targetId: string; subjectUserId: string; since: string; until: string };
+const none: Filters = { actor: "", action: "", targetId: "", subjectUserId: "", since: "", until: "" };
 const DAY = 24 * 60 * 60 * 1000;
 
 /** A long id shown by its first 8 characters; the rest stays in the accessible name and the tooltip. */
@@ -21,14 +21,15 @@ function Id({ id }: { id: string }) {
   );
 }
 
-/** Who did what: the whole audit log, newest first, filtered when the form is submitted. */
-export function AdminAudit() {
-  const [filters, setFilters] = useState<Filters>(none);
+/** Who did what: the whole audit log, newest first, filtered when the form is submitted (or about one account). */
+export function AdminAudit({ account }: { account?: string }) {
+  const [filters, setFilters] = useState<Filters>({ ...none, subjectUserId: account ?? "" });
   const input = {
     limit: 25,
     actor: filters.actor || null,
     action: (filters.action || null) as AuditAction | null,
     targetId: filters.targetId || null,
+    subjectUserId: filters.subjectUserId || null,
     // Whole local days: from the start of "From" to the end of "To".
     since: filters.since ? new Date(`${filters.since}T00:00:00`) : null,
     until: filters.until ? new Date(new Date(`${filters.until}T00:00:00`).getTime() + DAY) : null,
@@ -63,6 +64,7 @@ export function AdminAudit() {
           </select>
         </div>
         <Field label="Target id" name="targetId" defaultValue={filters.targetId} />
+        <Field label="Account id" name="subjectUserId" defaultValue={filters.subjectUserId} hint="Everything about this user" />
         <Field label="From" name="since" type="date" defaultValue={filters.since} />
         <Field label="To" name="until" type="date" defaultValue={filters.until} />
         <p className="row">

@@ -69,11 +69,12 @@ Validates the environment like the server does at start and prints the effective
 Secrets are never printed: ARGUS_JWT_SECRET and ARGUS_ADMIN_PASSWORD show as *** (or (generated)), and so does
 any credential in ARGUS_REDIS_URL (user:pw@, pw@, ?password=).`,
 
-  audit: `Usage: argus audit [--actor ID|EMAIL|cli|system|anonymous] [--action A] [--target ID]
+  audit: `Usage: argus audit [--actor ID|EMAIL|cli|system|anonymous] [--action A] [--target ID] [--user ID|EMAIL]
                    [--since ISO-8601] [--until ISO-8601] [--limit N] [--cursor C]
 
 Prints one page of the audit log (default 20 events, at most 100), newest first. --since is inclusive,
---until exclusive. When more events match, the next page's --cursor is printed on stderr.
+--until exclusive. --user: every event about that account (its sign-ins, its keys, admins' changes to it).
+When more events match, the next page's --cursor is printed on stderr.
 Actions: user.register, user.create, admin.bootstrap, auth.login, auth.login_failed, user.password_change,
 auth.logout_all, user.update, key.create, key.revoke, key.revoke_all, key.roll, key.update, key.delete,
 key.leak_reported, article.delete.

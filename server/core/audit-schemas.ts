@@ -48,6 +48,8 @@ export const adminAuditQuery = pageInput.extend({
   actor: z.string().min(1).max(100).nullish(),
   action: auditActionSchema.nullish(),
   targetId: z.string().min(1).max(100).nullish(),
+  /** Every event about one account: its own actions, its keys, what admins did to it. */
+  subjectUserId: z.string().min(1).max(100).nullish(),
   since: isoDate.nullish(),
   until: isoDate.nullish(),
 });

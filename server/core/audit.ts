@@ -61,13 +61,14 @@ export function createAudit(deps: CoreDeps) {
       .catch((e) => logger.warn("could not prune audit events", describeError(e)));
 
   return {
-    /** Every event, filtered by actor, action, target and time (`since` inclusive, `until` exclusive). */
+    /** Every event, filtered by actor, action, target, account and time (`since` inclusive, `until` exclusive). */
     list(q: z.infer<typeof adminAuditQuery>) {
       return query(
         and(
           q.actor ? eq(auditEvents.actor, q.actor) : undefined,
           q.action ? eq(auditEvents.action, q.action) : undefined,
           q.targetId ? eq(auditEvents.targetId, q.targetId) : undefined,
+          q.subjectUserId ? eq(auditEvents.subjectUserId, q.subjectUserId) : undefined,
           q.since ? gte(auditEvents.at, q.since) : undefined,
           q.until ? lt(auditEvents.at, q.until) : undefined,
         ),

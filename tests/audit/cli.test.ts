@@ -59,6 +59,11 @@ describe("argus audit", () => {
     expect(created.events.map((e: any) => e.targetId)).toEqual([user.id, admin.id]);
     expect(created.events[1].changes).toEqual({ email: "admin@example.com", role: "admin" });
 
+    const about = JSON.parse((await argus(["audit", "--user", "user@example.com", "--json"], { dataDir: data.dir })).stdout);
+    expect(about.events.map((e: any) => `${e.actor === "cli" ? "cli" : "user"} ${e.action}`)).toEqual([
+      "cli user.update", "cli key.revoke", "user auth.login", "cli key.create", "cli user.create",
+    ]);
+
     const target = JSON.parse((await argus(["audit", "--target", keyId, "--json"], { dataDir: data.dir })).stdout);
     expect(target.events.map((e: any) => e.action)).toEqual(["key.revoke", "key.create"]);
 

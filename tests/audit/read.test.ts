@@ -52,7 +52,7 @@ describe("GET /api/admin/audit", () => {
     expect((await get("/api/admin/audit?cursor=bm90LWEtY3Vyc29y", admin.token)).status).toBe(400);
   });
 
-  test("filters by actor, action, targetId and time (since inclusive, until exclusive), combined", async () => {
+  test("filters by actor, action, targetId, subjectUserId and time (since inclusive, until exclusive), combined", async () => {
     const admin = await h.signUp("admin");
     const a = await h.signUp();
     const b = await h.signUp();
@@ -70,6 +70,7 @@ describe("GET /api/admin/audit", () => {
     expect(await ids(`&actor=${a.user.id}`)).toEqual(["key.revoke:a", "key.create:a", "user.register:a"]);
     expect(await ids("&action=key.create")).toEqual(["key.create:b", "key.create:a"]);
     expect(await ids(`&targetId=${keyA.id}`)).toEqual(["key.revoke:a", "key.create:a"]);
+    expect(await ids(`&subjectUserId=${a.user.id}`)).toEqual(["auth.login_failed:anonymous", "key.revoke:a", "key.create:a", "user.register:a"]);
     expect(await ids(`&since=${new Date(t1).toISOString()}&until=${new Date(t2).toISOString()}`)).toEqual(["key.revoke:a", "key.create:b"]);
     expect(await ids(`&since=${new Date(t2).toISOString()}`)).toEqual(["auth.login_failed:anonymous"]);
     expect(await ids(`&actor=${a.user.id}&action=key.create&until=${new Date(t1).toISOString()}&since=${new Date(t0).toISOString()}`)).toEqual(["key.create:a"]);

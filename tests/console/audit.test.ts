@@ -69,6 +69,7 @@ chrome.describe("the audit log in the console", () => {
   test("an admin finds who revoked a key: filters by action, narrows to the key, loads more by cursor", async () => {
     const email = `kim-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const user = await session("/api/auth/session/register", email, PASSWORD);
+    const userId = (await call("GET", "/api/auth/me", user)).data.id;
     const key = (await call("POST", "/api/keys", user, { name: "nightly export" })).data;
     expect((await call("DELETE", `/api/keys/${key.id}`, user, { reason: "contractor left" })).success).toBe(true);
     // Enough events for more than one page of 25.
@@ -104,6 +105,15 @@ chrome.describe("the audit log in the console", () => {
     expect(await page.getByLabel("Target id").inputValue()).toBe(key.id);
     const actions = await rows.locator("td[data-label=Action] code").allTextContents();
     expect(actions).toEqual(["key.revoke", "key.create"]);
+
+    // From the users screen: one account's activity, whoever acted.
+    await page.goto("/#/admin/users");
+    await page.getByRole("link", { name: `Activity of ${email}` }).click();
+    await page.getByRole("heading", { name: "Audit log" }).waitFor();
+    expect(await page.getByLabel("Account id").inputValue()).toBe(userId);
+    await waitForRows(page, "exactly", 25);
+    await page.getByRole("button", { name: "Load more events" }).click();
+    await waitForRows(page, "exactly", 29); // the sign-up, 27 key creations and a revocation
     expect(blocked).toEqual([]);
     await context.close();
   }, SLOW);
