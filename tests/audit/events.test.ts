@@ -98,7 +98,7 @@ describe("accounts", () => {
     expectNoSecrets([PASSWORD, "a new long password", token]);
   });
 
-  test("logout-all with revokeKeys: auth.logout_all and key.revoke_all, both in the same request", async () => {
+  test("logout-all with revokeKeys: auth.logout_all, a key.revoke per key and key.revoke_all, all in the same request", async () => {
     const { body } = await register("eve@example.com");
     const token = body.data.token;
     const k1 = await h.createKey(token, { name: "one" });
@@ -107,9 +107,13 @@ describe("accounts", () => {
     const res = await h.request("/api/auth/logout-all", { method: "POST", token, json: { revokeKeys: true } });
     expect(res.status).toBe(200);
     const added = rows(h).slice(before);
-    expect(added.map((r) => r.action)).toEqual(["auth.logout_all", "key.revoke_all"]);
+    expect(added.map((r) => r.action)).toEqual(["auth.logout_all", "key.revoke", "key.revoke", "key.revoke_all"]);
     for (const r of added) expect(r).toMatchObject({ actor: body.data.user.id, subject_user_id: body.data.user.id, request_id: requestIdOf(res) });
-    expect(changes(added[1]!)).toEqual({ count: 2, keyIds: expect.arrayContaining([k1.id, k2.id]) });
+    expect(changes(added[0]!)).toEqual({ revokeKeys: true });
+    expect(added.slice(1, 3).map((r) => r.target_id).sort()).toEqual([k1.id, k2.id].sort());
+    expect(changes(added[1]!)).toEqual({ name: expect.stringMatching(/^(one|two)$/), reason: null, revokeAll: true });
+    expect(added[3]).toMatchObject({ target_type: "user", target_id: body.data.user.id });
+    expect(changes(added[3]!)).toEqual({ count: 2 });
     expectNoSecrets([k1.key, k2.key, token]);
   });
 
@@ -176,11 +180,34 @@ describe("keys", () => {
     expect(revoked.event).toMatchObject({ actor: uid, target_id: rolled.body.data.id, subject_user_id: uid, request_id: requestIdOf(revoked.res) });
     expect(changes(revoked.event)).toEqual({ name: "ci", reason: "no longer used" });
 
-    await h.createKey(token, { name: "last" });
-    const all = await oneEvent(h, "key.revoke_all", () => h.request("/api/keys", { method: "DELETE", token }));
-    expect(all.event).toMatchObject({ target_type: "user", target_id: uid, subject_user_id: uid });
-    expect(changes(all.event).count).toBe(2); // the old rolled key (in its overlap) and "last"
+    const last = await h.createKey(token, { name: "last" });
+    const before = rows(h).length;
+    const all = await h.request("/api/keys", { method: "DELETE", token });
+    expect(all.status).toBe(200);
+    const added = rows(h).slice(before);
+    // The old rolled key (still in its overlap) and "last": one key.revoke each, then the summary.
+    expect(added.map((r) => `${r.action} ${r.target_id}`).sort()).toEqual(
+      [`key.revoke ${key.id}`, `key.revoke ${last.id}`, `key.revoke_all ${uid}`].sort(),
+    );
+    expect(added.at(-1)).toMatchObject({ action: "key.revoke_all", target_type: "user", subject_user_id: uid, request_id: requestIdOf(all) });
+    expect(changes(added.at(-1)!)).toEqual({ count: 2 });
     expectNoSecrets([key.key, rolled.body.data.key, token]);
+  });
+
+  test("revoke-all of 600 keys: 600 key.revoke events (written in chunks) and one summary, in the one transaction", async () => {
+    await h.close();
+    h = await createHarness({ trustProxy: true, maxKeysPerUser: 1000 });
+    const owner = (await register("many@example.com")).body.data;
+    const who = { userId: owner.user.id, role: "user" };
+    await Promise.all(Array.from({ length: 600 }, (_, i) => h.core.keys.create(who, { name: `k${i}` })));
+    const before = rows(h).length;
+    const res = await h.request("/api/keys", { method: "DELETE", token: owner.token });
+    expect(((await res.json()) as any).data).toEqual({ revoked: 600 });
+    const added = rows(h).slice(before);
+    expect(added).toHaveLength(601);
+    expect(new Set(added.slice(0, 600).map((r) => r.target_id)).size).toBe(600);
+    expect(added.slice(0, 600).every((r) => r.action === "key.revoke" && r.request_id === requestIdOf(res))).toBe(true);
+    expect(changes(added[600]!)).toEqual({ count: 600 });
   });
 
   test("admin update and delete: from/to changes, the owner as subject; an unknown id writes none", async () => {

@@ -17,22 +17,32 @@ export type AuditEntry = {
   actor?: string;
 };
 
+const toRow = (ctx: AuditContext, at: number, e: AuditEntry) => ({
+  id: `evt_${Bun.randomUUIDv7()}`,
+  at: new Date(at),
+  actor: e.actor ?? ctx.actor,
+  action: e.action,
+  targetType: e.targetType ?? null,
+  targetId: e.targetId ?? null,
+  subjectUserId: e.subjectUserId ?? null,
+  ip: ctx.ip,
+  requestId: ctx.requestId,
+  changes: e.changes ?? null,
+});
+
+/** Rows per INSERT when many events are written at once (well under SQLite's bound-variable limit). */
+const CHUNK = 500;
+
 /** Appends one event in the caller's transaction. */
 export function audit(db: Db, ctx: AuditContext, at: number, e: AuditEntry) {
-  db.insert(auditEvents)
-    .values({
-      id: `evt_${Bun.randomUUIDv7()}`,
-      at: new Date(at),
-      actor: e.actor ?? ctx.actor,
-      action: e.action,
-      targetType: e.targetType ?? null,
-      targetId: e.targetId ?? null,
-      subjectUserId: e.subjectUserId ?? null,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      changes: e.changes ?? null,
-    })
-    .run();
+  db.insert(auditEvents).values(toRow(ctx, at, e)).run();
+}
+
+/** Appends several events, in order, in the caller's transaction. */
+export function auditAll(db: Db, ctx: AuditContext, at: number, entries: AuditEntry[]) {
+  for (let i = 0; i < entries.length; i += CHUNK) {
+    db.insert(auditEvents).values(entries.slice(i, i + CHUNK).map((e) => toRow(ctx, at, e))).run();
+  }
 }
 
 /** An event that is the whole action (a login, which writes nothing else). */

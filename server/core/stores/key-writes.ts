@@ -3,13 +3,10 @@ import type { Db } from "../../../db/client.ts";
 import { apiKeys, users, type ApiKeyRow } from "../../../db/schema.ts";
 import { conflict, notFound } from "../../errors.ts";
 import type { AuditContext } from "../audit-context.ts";
-import { audit, diff } from "./audit-writes.ts";
+import { audit, auditAll, diff } from "./audit-writes.ts";
 import { held } from "./key-live.ts";
 
 // API-key writes, run on the writer thread inside its transaction (one savepoint per job), each with its audit event.
-
-/** At most this many key ids are listed in one key.revoke_all event. */
-const LISTED_IDS = 100;
 
 const notFoundKey = () => notFound("API key not found");
 const live = (id: string) => and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt));
@@ -47,20 +44,28 @@ export function revokeKey(db: Db, args: { id: string; userId: string | null; now
   });
 }
 
-/** Revokes every live key of the user (after a compromise); how many. */
+/**
+ * Revokes every live key of the user (after a compromise); how many. Each key gets its own key.revoke event (so
+ * "who revoked key X" has an answer per key), then one key.revoke_all sums them up.
+ */
 export function revokeAllKeys(db: Db, args: { userId: string; now: number; audit: AuditContext }): number {
-  const ids = db
+  const revoked = db
     .update(apiKeys)
     .set({ revokedAt: new Date(args.now), isActive: false })
     .where(and(eq(apiKeys.userId, args.userId), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id })
-    .all()
-    .map((r) => r.id);
-  audit(db, args.audit, args.now, {
-    action: "key.revoke_all", targetType: "user", targetId: args.userId, subjectUserId: args.userId,
-    changes: { count: ids.length, keyIds: ids.slice(0, LISTED_IDS), ...(ids.length > LISTED_IDS ? { truncated: true } : {}) },
-  });
-  return ids.length;
+    .returning({ id: apiKeys.id, name: apiKeys.name })
+    .all();
+  auditAll(db, args.audit, args.now, [
+    ...revoked.map((k) => ({
+      action: "key.revoke" as const, targetType: "key" as const, targetId: k.id, subjectUserId: args.userId,
+      changes: { name: k.name, reason: null, revokeAll: true },
+    })),
+    {
+      action: "key.revoke_all", targetType: "user", targetId: args.userId, subjectUserId: args.userId,
+      changes: { count: revoked.length },
+    },
+  ]);
+  return revoked.length;
 }
 
 type KeyPatch = Partial<Pick<ApiKeyRow, "isActive" | "rateLimit" | "meta" | "allowedIps" | "quotaLimit" | "quotaPeriod">>;
