@@ -41,7 +41,7 @@ export function createUsage(deps: CoreDeps) {
 
   const keyOwner = (id: string, owner: string | null) =>
     db
-      .select({ id: apiKeys.id })
+      .select({ id: apiKeys.id, name: apiKeys.name, keyPrefix: apiKeys.keyPrefix, lastFour: apiKeys.lastFour })
       .from(apiKeys)
       .where(and(eq(apiKeys.id, id), owner === null ? undefined : eq(apiKeys.userId, owner)))
       .get();
@@ -132,6 +132,8 @@ export function createUsage(deps: CoreDeps) {
       };
     },
 
+    /** The key's name and display form, for a chart's title (the CLI). */
+    describe: (id: string) => keyOwner(id, null),
     flush: counter.flush,
     prune,
     async close() {

@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { fromAddress } from "../support/from-address.ts";
 import { createHarness, type Harness } from "../support/harness.ts";
 
 setDefaultTimeout(60_000);
 
 let h: Harness;
-afterEach(() => h.close());
+afterEach(() => h?.close());
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -61,6 +64,21 @@ describe("write-behind", () => {
     await h.core.usage.flush();
     expect(count("SELECT ok AS n FROM key_usage WHERE key_id = ? AND unit = 'minute'", k.id)).toBe(5);
     expect(count("SELECT ok AS n FROM key_usage WHERE key_id = ? AND unit = 'day'", k.id)).toBe(5);
+  });
+
+  test("closing the core (the SIGTERM path) writes what is still in memory", async () => {
+    h = await createHarness();
+    const u = await h.signUp();
+    const k = await h.createKey(u.token);
+    for (let i = 0; i < 4; i++) await latest(k.key);
+    expect(count("SELECT count(*) AS n FROM key_usage")).toBe(0);
+    const file = join(h.dataDir, "argus.db");
+    await h.core.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.query("SELECT unit, ok FROM key_usage ORDER BY unit").all()).toEqual(["day", "hour", "minute"].map((unit) => ({ unit, ok: 4 })));
+    db.close();
+    rmSync(h.dataDir, { recursive: true, force: true });
+    h = undefined!; // closed above
   });
 
   test("a key deleted before the flush is skipped; the rest of the batch is written", async () => {
