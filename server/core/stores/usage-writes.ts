@@ -13,8 +13,8 @@ if (COLUMNS.length !== USAGE_OUTCOMES.length) throw new Error("key_usage columns
 // A key deleted since its requests were counted is skipped (WHERE EXISTS) rather than failing the whole batch on
 // the foreign key; the WHERE also tells SQLite that ON CONFLICT belongs to the upsert, not the SELECT.
 const UPSERT = `INSERT INTO key_usage (key_id, unit, start, ${COLUMNS.join(", ")})
-  SELECT $key, $unit, $start, ${COLUMNS.map((_, i) => `$c${i}`).join(", ")}
-  WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = $key)
+  SELECT ?1, ?2, ?3, ${COLUMNS.map((_, i) => `?${i + 4}`).join(", ")}
+  WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?1)
   ON CONFLICT (key_id, unit, start) DO UPDATE SET ${COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
 
 const statements = new WeakMap<Database, ReturnType<Database["prepare"]>>();
@@ -39,11 +39,7 @@ export function addUsage(db: Db, args: { increments: UsageIncrement[] }): number
     }
   }
   let written = 0;
-  for (const r of rows.values()) {
-    const params: Record<string, string | number> = { key: r.key, unit: r.unit, start: r.start };
-    r.counts.forEach((n, i) => (params[`c${i}`] = n));
-    written += upsert.run(params).changes;
-  }
+  for (const r of rows.values()) written += upsert.run(r.key, r.unit, r.start, ...r.counts).changes;
   return written;
 }
 
