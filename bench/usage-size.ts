@@ -10,7 +10,7 @@
 // - the last 48 hours: a job per hour holding every key's 60 minutes, each its own increment (60 minute rows and
 //   the hour and day rows per key), as a flush after an hour of counting would send.
 import { rmSync, statSync } from "node:fs";
-import { databaseFile, openDatabase } from "../db/client.ts";
+import { databaseFile, openConnection, openDatabase } from "../db/client.ts";
 import { createInlineWork } from "../server/db-thread/work.ts";
 import type { UsageIncrement } from "../server/core/stores/usage-writes.ts";
 import { tempDir } from "../tests/support/harness.ts";
@@ -82,8 +82,21 @@ export async function usageSize(opts: { keys?: number; days?: number } = {}) {
     const bytes = statSync(databaseFile(dir)).size;
     const table = parts.key_usage ?? 0;
     const index = parts.key_usage_unit_start_idx ?? 0;
+    // What one live flush costs on this file (after it was measured): every key's next minute in one job, on a
+    // fresh connection with the default page cache (as the writer thread has), median of 5 minutes.
+    const live = openConnection(databaseFile(dir));
+    const liveWork = createInlineWork(live);
+    const flushMs: number[] = [];
+    for (let minute = end; minute < end + 5 * MIN; minute += MIN) {
+      const increments = ids.map((id) => [id, minute, minuteCounts(rand)] as UsageIncrement);
+      const t = performance.now();
+      await liveWork.write("usage.add", { increments });
+      flushMs.push(performance.now() - t);
+    }
+    live.$client.close();
+    flushMs.sort((a, b) => a - b);
     const total = rows.minute + rows.hour + rows.day;
-    return { keys, days, rows, bytes, before, table, index, bytesPerRow: bytes / total, jobs, seconds: (performance.now() - started) / 1000 };
+    return { keys, days, rows, bytes, before, table, index, bytesPerRow: bytes / total, flushMs: flushMs[2]!, jobs, seconds: (performance.now() - started) / 1000 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -96,6 +109,6 @@ if (import.meta.main) {
     `usage storage, ${r.keys.toLocaleString("en")} keys active every minute for ${r.days} days: ${mb(r.bytes)} after VACUUM ` +
       `(${mb(r.before)} before); rows: ${r.rows.minute.toLocaleString("en")} minute, ${r.rows.hour.toLocaleString("en")} hour, ` +
       `${r.rows.day.toLocaleString("en")} day (${r.bytesPerRow.toFixed(0)} bytes a row: table ${mb(r.table)}, (unit, start) index ${mb(r.index)}); ` +
-      `${r.jobs.toLocaleString("en")} write jobs in ${r.seconds.toFixed(0)} s`,
+      `one flush of every key's minute on it: ${r.flushMs.toFixed(1)} ms; ${r.jobs.toLocaleString("en")} write jobs in ${r.seconds.toFixed(0)} s`,
   );
 }
