@@ -13,6 +13,7 @@ import {
 
 /** How often retention runs, and how many rows one prune job deletes at most. */
 const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_FIRST_MS = 60_000;
 const PRUNE_BATCH = 5_000;
 
 const invalid = (field: string, message: string) => badRequest("Validation failed", [{ field, message }]);
@@ -73,11 +74,10 @@ export function createUsage(deps: CoreDeps) {
       pruning = false;
     }
   };
-  const pruner = setInterval(
-    () => void prune().catch((e) => logger.warn("could not prune key usage", { error: (e as Error).message })),
-    PRUNE_EVERY_MS,
-  );
-  pruner.unref();
+  const background = () => void prune().catch((e) => logger.warn("could not prune key usage", { error: (e as Error).message }));
+  // A minute after start too, so a server restarted more often than every 10 minutes still prunes.
+  const timers = [setTimeout(background, PRUNE_FIRST_MS), setInterval(background, PRUNE_EVERY_MS)];
+  for (const t of timers) t.unref();
 
   return {
     count: counter.count,
@@ -137,7 +137,7 @@ export function createUsage(deps: CoreDeps) {
     flush: counter.flush,
     prune,
     async close() {
-      clearInterval(pruner);
+      for (const t of timers) clearTimeout(t);
       await counter.close();
     },
   };
