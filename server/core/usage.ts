@@ -80,7 +80,8 @@ export function createUsage(deps: CoreDeps) {
   for (const t of timers) t.unref();
 
   return {
-    count: counter.count,
+    /** Counts one request of the key by how it ended; nothing with ARGUS_USAGE=false. */
+    count: deps.config.usage ? counter.count : () => {},
 
     /** One key's usage in buckets of `granularity` (sparse, oldest first); 404 unless `owner` holds it (null: anyone's). */
     async forKey(owner: string | null, id: string, q: z.infer<typeof usageQuery>): Promise<KeyUsage> {

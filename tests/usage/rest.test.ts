@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { loadConfig } from "../../server/config.ts";
 import { fromAddress } from "../support/from-address.ts";
 import { createHarness, type Harness } from "../support/harness.ts";
 
@@ -101,6 +102,21 @@ describe("GET /api/keys/:id/usage counts every request of the key, by outcome", 
     const body = (await get(`/api/admin/api-keys/${k.id}/usage`, admin.token)).body;
     expect(body.data.totals).toEqual({ ...zero, deactivated: 1 });
     expect(h.core.deps.db.$client.query("SELECT count(*) AS n FROM key_usage WHERE key_id <> ?").get(k.id)).toEqual({ n: 0 });
+  });
+});
+
+describe("ARGUS_USAGE", () => {
+  test("false counts nothing; what is stored still answers", async () => {
+    expect(loadConfig({ ARGUS_USAGE: "false" }).usage).toBe(false);
+    expect(loadConfig({}).usage).toBe(true);
+    h = await createHarness({ usage: false });
+    const u = await h.signUp();
+    const k = await h.createKey(u.token);
+    for (let i = 0; i < 3; i++) expect((await latest(k.key)).status).toBe(200);
+    const { status, body } = await get(`/api/keys/${k.id}/usage`, u.token);
+    expect(status).toBe(200);
+    expect(body.data.points).toEqual([]);
+    expect(rows(k.id)).toEqual([]);
   });
 });
 
