@@ -85,6 +85,39 @@ describe("usage across a SIGTERM restart, read with the CLI", () => {
   });
 });
 
+describe("usage from two processes on one database", () => {
+  test("each adds its own counts to the same rows; a read on either sums both", async () => {
+    const dir = tempDir();
+    const env = { ARGUS_DATA_DIR: dir, ARGUS_ADMIN_EMAIL: "root@example.com", ARGUS_ADMIN_PASSWORD: "root-password" };
+    const a = await startServerProcess(env);
+    const b = await startServerProcess(env);
+    try {
+      const token = (await post(`${a.url}/api/auth/login`, { email: "root@example.com", password: "root-password" })).data.token;
+      const k = (await post(`${a.url}/api/keys`, { name: "two" }, token)).data;
+      const use = async (url: string, n: number) => {
+        for (let i = 0; i < n; i++) expect((await fetch(`${url}/api/auth/me`, { headers: { "x-api-key": k.key } })).status).toBe(200);
+      };
+      await use(a.url, 5);
+      await use(b.url, 7);
+      // A read waits for its own process's counts; the other's arrive with its next flush (every 2 s).
+      const read = async (url: string) =>
+        ((await (await fetch(`${url}/api/keys/${k.id}/usage?granularity=minute`, { headers: { authorization: `Bearer ${token}` } })).json()) as any).data.totals.ok;
+      expect(await read(a.url)).toBeGreaterThanOrEqual(5);
+      expect(await read(b.url)).toBeGreaterThanOrEqual(7);
+      let seen = 0;
+      for (const until = Date.now() + 15_000; Date.now() < until && seen < 12; await Bun.sleep(200)) seen = await read(a.url);
+      expect(seen).toBe(12);
+      expect(await read(b.url)).toBe(12);
+      expect(await a.stop()).toBe(0);
+      expect(await b.stop()).toBe(0);
+      expect(sums(join(dir, "argus.db"), k.id)).toEqual(["day", "hour", "minute"].map((unit) => ({ unit, ok: 12, rateLimited: 0, notFound: 0 })));
+    } finally {
+      for (const s of [a, b]) if (s.proc.exitCode === null) await s.stop("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describeRedis("usage under ARGUS_WORKERS=2", () => {
   let redis: RedisServer;
   afterAll(async () => {
