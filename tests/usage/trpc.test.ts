@@ -60,6 +60,31 @@ describe("usage over tRPC", () => {
     expect((await owner.keys.usage.query({ id: k.id })).totals).toEqual({ ...zero, revoked: 2 });
   });
 
+  test("quota exceeded, IP not allowed, expired and deactivated over tRPC", async () => {
+    const u = await h.signUp();
+    const admin = createArgusClient({ url: srv.url, token: (await h.signUp("admin")).token });
+    const owner = createArgusClient({ url: srv.url, token: u.token });
+    const metered = await h.createKey(u.token, { name: "metered", quota: { limit: 2, period: "day" } });
+    const fenced = await h.createKey(u.token, { name: "fenced", allowedIps: ["203.0.113.0/24"] });
+    const expiring = await h.createKey(u.token, { name: "expiring", expiresAt: new Date(h.clock.now() + 60_000).toISOString() });
+    const switched = await h.createKey(u.token, { name: "switched" });
+    const as = (k: { key: string }) => createArgusClient({ url: srv.url, apiKey: k.key });
+
+    const spent = await Promise.all(Array.from({ length: 4 }, () => codeOf(as(metered).articles.latest.query())));
+    expect(spent.sort()).toEqual(["OK", "OK", "TOO_MANY_REQUESTS", "TOO_MANY_REQUESTS"]);
+    expect(await codeOf(as(fenced).auth.me.query())).toBe("FORBIDDEN"); // from 127.0.0.1
+    await admin.admin.apiKeys.update.mutate({ id: switched.id, data: { isActive: false } });
+    expect(await codeOf(as(switched).auth.me.query())).toBe("UNAUTHORIZED");
+    h.clock.advance(120_000);
+    expect(await codeOf(as(expiring).auth.me.query())).toBe("UNAUTHORIZED");
+
+    const totals = async (id: string) => (await owner.keys.usage.query({ id, granularity: "day" })).totals;
+    expect(await totals(metered.id)).toEqual({ ...zero, ok: 2, quotaExceeded: 2 });
+    expect(await totals(fenced.id)).toEqual({ ...zero, ipNotAllowed: 1 });
+    expect(await totals(switched.id)).toEqual({ ...zero, deactivated: 1 });
+    expect(await totals(expiring.id)).toEqual({ ...zero, expired: 1 });
+  });
+
   test("admin.keyUsage and admin.usage for admins; NOT_FOUND for another's key, FORBIDDEN for non-admins", async () => {
     const u = await h.signUp("user", "carol@example.com");
     const other = createArgusClient({ url: srv.url, token: (await h.signUp()).token });
