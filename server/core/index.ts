@@ -7,12 +7,14 @@ import { createKeys } from "./keys.ts";
 import { createLimits } from "./limits.ts";
 import { createQuotas } from "./quotas.ts";
 import { createTokens } from "./tokens.ts";
+import { createUsage } from "./usage.ts";
 import { createUsers } from "./users.ts";
 
 /** Everything Argus does, built once per process and shared by both doors. */
 export function createCore(deps: CoreDeps) {
   const tokens = createTokens(deps.jwtSecret, deps.clock);
-  const keys = createKeys(deps);
+  const usage = createUsage(deps);
+  const keys = createKeys(deps, usage);
   const hashing = createHashing({
     concurrency: navigator.hardwareConcurrency,
     maxQueue: deps.config.hashQueueMax,
@@ -32,10 +34,12 @@ export function createCore(deps: CoreDeps) {
     hashing,
     articles: createArticles(deps),
     audit,
-    /** Writes pending key uses, stops the database threads, closes the limiter and this thread's connection. */
+    usage,
+    /** Writes pending key uses and usage counts, stops the database threads, closes the limiter and this thread's connection. */
     async close() {
       audit.stop();
       await keys.close();
+      await usage.close();
       await deps.work.close();
       await deps.limiter.close();
       deps.db.$client.close();

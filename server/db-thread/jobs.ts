@@ -6,6 +6,8 @@ import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
 import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
 import { refundQuota, spendQuota } from "../core/stores/quota-writes.ts";
 import { adminUpdateUser, insertUser, updateUser } from "../core/stores/user-writes.ts";
+import { usageTotals } from "../core/stores/usage-reads.ts";
+import { addUsage, pruneUsage } from "../core/stores/usage-writes.ts";
 
 // The jobs the database threads run: small, typed, named. Their arguments and results cross threads by
 // structured clone (Dates survive), so they are plain data. Core services call them through DbWork.
@@ -29,12 +31,15 @@ export const writeJobs = {
   "articles.delete": deleteArticle,
   "audit.record": recordEvent,
   "audit.prune": pruneEvents,
+  "usage.add": addUsage,
+  "usage.prune": pruneUsage,
 } satisfies Record<string, (db: Db, args: any) => unknown>;
 
 export const readJobs = {
   "articles.list": (db: Db, q: Parameters<typeof listArticles>[1]) => listArticles(db.$client, q),
   "articles.latest": (db: Db, args: { limit: number }) => latestArticles(db.$client, args.limit),
   "articles.byId": (db: Db, args: { id: string }) => articleById(db.$client, args.id),
+  "usage.totals": (db: Db, q: Parameters<typeof usageTotals>[1]) => usageTotals(db.$client, q),
 } satisfies Record<string, (db: Db, args: any) => unknown>;
 
 export type WriteJobs = typeof writeJobs;
