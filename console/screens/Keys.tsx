@@ -4,11 +4,12 @@ import { queryClient, trpc } from "../trpc.ts";
 import { ConfirmButton, Empty, ErrorNote, Spinner } from "../ui.tsx";
 import { CreateKey, type CreatedKey, NewKeyPanel } from "./CreateKey.tsx";
 import { KeyTable } from "./KeyTable.tsx";
+import { RollKey } from "./RollKey.tsx";
 import { LoadMore } from "./LoadMore.tsx";
 
 const PAGE = 25;
 
-/** The caller's keys: create (shown once), list, revoke. */
+/** The caller's keys: create (shown once), list, roll with a grace period, revoke; each name opens its details. */
 export function Keys() {
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const list = useInfiniteQuery(trpc.keys.list.infiniteQueryOptions({ limit: PAGE }, { getNextPageParam: (p) => p.nextCursor }));
@@ -40,13 +41,16 @@ export function Keys() {
           rows={rows}
           caption="Your API keys"
           action={(k) => (
-            <ConfirmButton
-              label="Revoke"
-              question={`Revoke “${k.name}”? Programs using it stop working at once.`}
-              confirmLabel="Yes, revoke"
-              busy={revoke.isPending}
-              onConfirm={() => revoke.mutate({ id: k.id })}
-            />
+            <span className="row">
+              <RollKey k={k} />
+              <ConfirmButton
+                label="Revoke"
+                question={`Revoke “${k.name}”? Programs using it stop working at once.`}
+                confirmLabel="Yes, revoke"
+                busy={revoke.isPending}
+                onConfirm={() => revoke.mutate({ id: k.id })}
+              />
+            </span>
           )}
         />
       )}
