@@ -132,7 +132,7 @@ function Actions({ k, admin }: { k: OwnKey | AnyKey; admin: boolean }) {
           <ConfirmButton label="Delete" question={`Delete “${k.name}” for good?`} confirmLabel="Yes, delete" busy={remove.isPending} onConfirm={() => remove.mutate({ id: k.id })} />
         )}
         {!admin && !k.revokedAt && (
-          <>
+          <div className="row revoke">
             <Field label="Reason (optional)" value={reason} maxLength={200} onChange={(e) => setReason(e.target.value)} hint="Kept with the revoked key." />
             <ConfirmButton
               label="Revoke"
@@ -141,7 +141,7 @@ function Actions({ k, admin }: { k: OwnKey | AnyKey; admin: boolean }) {
               busy={revoke.isPending}
               onConfirm={() => revoke.mutate({ id: k.id, reason: reason.trim() || null })}
             />
-          </>
+          </div>
         )}
       </div>
       <ErrorNote error={revoke.error ?? update.error ?? remove.error} />

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { queryClient, trpc } from "../trpc.ts";
 import { Empty, ErrorNote, Spinner } from "../ui.tsx";
 import { UsageChart } from "./UsageChart.tsx";
 import { OUTCOMES, RANGES, type Usage } from "./usage-data.ts";
@@ -7,16 +8,28 @@ import { useUsage } from "./useUsage.ts";
 /** Requests made with the key by outcome, over 24 hours, 7 days or 30 days: a chart and the same totals as text. */
 export function KeyUsage({ id, admin }: { id: string; admin: boolean }) {
   const [range, setRange] = useState<(typeof RANGES)[number]>(RANGES[0]);
-  const usage = useUsage(id, admin, range);
+  const [at, setAt] = useState(() => Date.now());
+  const usage = useUsage(id, admin, range, at);
+  const pick = (r: (typeof RANGES)[number]) => (setRange(r), setAt(Date.now()));
+  // Refresh also re-reads the key itself: its "last used" moved with the requests just counted.
+  const refresh = () => {
+    setAt(Date.now());
+    void queryClient.invalidateQueries({ queryKey: (admin ? trpc.admin.apiKeys.list : trpc.keys.list).pathKey() });
+  };
   return (
     <section className="card usage" aria-labelledby="usage-title" aria-busy={usage.isPending}>
       <h2 id="usage-title">Usage</h2>
-      <div className="segmented" role="group" aria-label="Time range">
-        {RANGES.map((r) => (
-          <button key={r.key} type="button" aria-pressed={r.key === range.key} onClick={() => setRange(r)}>
-            {r.label}
-          </button>
-        ))}
+      <div className="row usage-bar">
+        <div className="segmented" role="group" aria-label="Time range">
+          {RANGES.map((r) => (
+            <button key={r.key} type="button" aria-pressed={r.key === range.key} onClick={() => pick(r)}>
+              {r.label}
+            </button>
+          ))}
+        </div>
+        <button type="button" onClick={refresh} disabled={usage.isFetching} aria-busy={usage.isFetching}>
+          {usage.isFetching ? "Refreshing…" : "Refresh"}
+        </button>
       </div>
       {usage.unavailable ? (
         <Empty>Usage is not available on this server yet: its API does not count requests per key.</Empty>
@@ -39,7 +52,7 @@ function UsageView({ usage, range }: { usage: Usage; range: string }) {
   return (
     <>
       <UsageChart usage={usage} />
-      {total === 0 && <Empty>No requests with this key in the last {range}. Requests show here a few seconds after they are made.</Empty>}
+      {total === 0 && <Empty>No requests with this key in the last {range}. Make one with it, then choose Refresh.</Empty>}
       <table className="totals">
         <caption>
           Requests in the last {range}, by outcome (per {usage.granularity})
