@@ -1,11 +1,10 @@
-import { badRequest, forbidden, notFound } from "../errors.ts";
+import { forbidden, notFound } from "../errors.ts";
 import type { Article, ArticleInput, ArticleListQuery } from "./article-schemas.ts";
 import type { CoreDeps } from "./deps.ts";
 import { articleById, latestArticles, listArticles, mayWalkFar } from "./stores/article-reads.ts";
+import { checkPublishedAt } from "./stores/article-writes.ts";
 
 export { ftsQuery } from "./stores/article-reads.ts";
-
-const DAY = 24 * 60 * 60 * 1000;
 
 /**
  * Articles: newest-first reads with keyset paging and full-text search; upserts keyed on url. Writes go to the
@@ -13,16 +12,6 @@ const DAY = 24 * 60 * 60 * 1000;
  */
 export function createArticles(deps: CoreDeps) {
   const { db, work, clock } = deps;
-
-  // A writer could otherwise pin an article to the top of every feed with a far-future date.
-  const checkDates = (inputs: ArticleInput[]) => {
-    const latest = clock.now() + DAY;
-    const bad = inputs.findIndex((a) => a.publishedAt.getTime() > latest);
-    if (bad >= 0) {
-      const field = inputs.length > 1 ? `articles.${bad}.publishedAt` : "publishedAt";
-      throw badRequest("Validation failed", [{ field, message: "must be at most 24 hours in the future" }]);
-    }
-  };
 
   return {
     /** The newest articles, ties broken by id so the order is stable. */
@@ -41,15 +30,23 @@ export function createArticles(deps: CoreDeps) {
 
     /** Creates, or replaces the article stored under the same url; never a second row for one url. */
     async upsert(input: ArticleInput): Promise<{ article: Article; created: boolean }> {
-      checkDates([input]);
+      checkPublishedAt([input], clock.now(), () => "publishedAt");
       const { articles, created } = await work.write("articles.upsert", { inputs: [input], now: clock.now() });
       return { article: articles[0]!, created: created === 1 };
     },
 
     /** All or nothing; a url repeated within the batch counts once as created, then as updated. */
     async upsertMany(inputs: ArticleInput[]) {
-      checkDates(inputs);
+      checkPublishedAt(inputs, clock.now(), (i) => `articles.${i}.publishedAt`);
       return work.write("articles.upsert", { inputs, now: clock.now() });
+    },
+
+    /**
+     * A batch straight from a REST body: parsed, validated, stored and serialized on the writer thread. Returns the
+     * answer's `data` as JSON text, ready to be spliced into the envelope.
+     */
+    async upsertManyJson(body: string): Promise<{ created: number; updated: number; json: string }> {
+      return work.write("articles.upsertJson", { body, now: clock.now() });
     },
 
     /** Deleting is for admins, whichever credential they use; tags go with the article (FK cascade). */

@@ -1,6 +1,6 @@
 import type { Db } from "../../db/client.ts";
 import { articleById, latestArticles, listArticles } from "../core/stores/article-reads.ts";
-import { deleteArticle, upsertArticles } from "../core/stores/article-writes.ts";
+import { deleteArticle, upsertArticles, upsertArticlesJson } from "../core/stores/article-writes.ts";
 import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
 import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
 import { refundQuota, spendQuota } from "../core/stores/quota-writes.ts";
@@ -24,6 +24,7 @@ export const writeJobs = {
   "quota.spend": spendQuota,
   "quota.refund": refundQuota,
   "articles.upsert": (db: Db, args: Parameters<typeof upsertArticles>[1]) => upsertArticles(db.$client, args),
+  "articles.upsertJson": (db: Db, args: Parameters<typeof upsertArticlesJson>[1]) => upsertArticlesJson(db.$client, args),
   "articles.delete": (db: Db, args: Parameters<typeof deleteArticle>[1]) => deleteArticle(db.$client, args),
 } satisfies Record<string, (db: Db, args: any) => unknown>;
 

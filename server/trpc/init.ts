@@ -15,6 +15,8 @@ export type Context = {
   clientIp: string;
   /** The latest rate-limit decision in this request, for the response headers. */
   rate: { last?: Decision; quota?: QuotaState };
+  /** List items this request may still return, shared by the calls of a batch (see `page`). */
+  batch?: { itemsLeft: number };
   /** Tells the access log why the request failed (set by the HTTP mount; absent for in-process callers). */
   noteFailure?: (failure: { code: string; reason: string }) => void;
 };
@@ -115,3 +117,33 @@ export const flatPage = <T>({ items, meta }: { items: T[]; meta: { nextCursor: s
   items,
   ...meta,
 });
+
+/**
+ * How many list items one HTTP request may carry, over all the calls of a tRPC batch: fifty pages of a hundred
+ * would be one answer of thousands of records, serialized in one go on the serving thread, where the same fifty
+ * REST requests are answered one at a time (issue 9). Past the budget a list answers a page of one, with
+ * `hasMore` and `nextCursor` as usual, so a client that follows cursors still gets everything.
+ */
+export const BATCH_ITEM_BUDGET = 500;
+
+/** Runs one list call within its batch's item budget and answers its flat page. */
+export async function page<Q extends { limit: number }, T>(
+  ctx: Context,
+  input: Q,
+  list: (q: Q) => Promise<Paged<T>> | Paged<T>,
+) {
+  const budget = ctx.batch;
+  const limit = budget ? Math.max(1, Math.min(input.limit, budget.itemsLeft)) : input.limit;
+  // Reserved up front (the calls of a batch run concurrently), what the page did not use is given back after.
+  if (budget) budget.itemsLeft = Math.max(0, budget.itemsLeft - limit);
+  let result: Paged<T>;
+  try {
+    result = await list(limit === input.limit ? input : { ...input, limit });
+  } catch (e) {
+    if (budget) budget.itemsLeft += limit;
+    throw e;
+  }
+  if (budget) budget.itemsLeft += limit - Math.min(limit, result.items.length);
+  return flatPage(result);
+}
+type Paged<T> = { items: T[]; meta: { nextCursor: string | null; hasMore: boolean } };

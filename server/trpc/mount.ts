@@ -6,7 +6,7 @@ import type { Core } from "../core/index.ts";
 import { AppError } from "../errors.ts";
 import { describeError } from "../logger.ts";
 import type { AppEnv } from "../http/env.ts";
-import type { Context } from "./init.ts";
+import { BATCH_ITEM_BUDGET, type Context } from "./init.ts";
 import { appRouter } from "./router.ts";
 
 export const MAX_BATCH = 50;
@@ -28,6 +28,7 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
       createContext: async (_opts, c): Promise<Context> => {
         const ctx: Context = {
           core, principal: null, authError: null, clientIp: c.get("clientIp"), rate: {},
+          batch: { itemsLeft: BATCH_ITEM_BUDGET },
           noteFailure: (failure) => c.set("failure", failure),
         };
         try {

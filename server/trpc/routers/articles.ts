@@ -1,6 +1,6 @@
 import { articleBatchInput, articleInput, articleListQuery, latestQuery } from "../../core/article-schemas.ts";
 import { idParam } from "../../core/schemas.ts";
-import { flatPage, router, scopedProcedure } from "../init.ts";
+import { page, router, scopedProcedure } from "../init.ts";
 
 const read = scopedProcedure("articles:read");
 
@@ -19,7 +19,7 @@ export const articlesRouter = router({
   latest: read.input(latestQuery.prefault({})).query(({ ctx, input }) => ctx.core.articles.latest(input.limit)),
   list: read
     .input(articleListQuery.prefault({}))
-    .query(async ({ ctx, input }) => flatPage(await inTurn(ctx.rate, () => ctx.core.articles.list(input)))),
+    .query(({ ctx, input }) => inTurn(ctx.rate, () => page(ctx, input, (q) => ctx.core.articles.list(q)))),
   byId: read.input(idParam).query(({ ctx, input }) => ctx.core.articles.byId(input.id)),
   upsert: write.input(articleInput).mutation(({ ctx, input }) => ctx.core.articles.upsert(input)),
   upsertMany: write.input(articleBatchInput).mutation(({ ctx, input }) => ctx.core.articles.upsertMany(input.articles)),

@@ -1,13 +1,13 @@
 import { reportLeakInput, revokeInput, rollInput } from "../../core/key-schemas.ts";
 import { createKeyInput, idParam, keysQuery } from "../../core/schemas.ts";
-import { flatPage, jwtProcedure, publicProcedure, router } from "../init.ts";
+import { jwtProcedure, page, publicProcedure, router } from "../init.ts";
 
 export const keysRouter = router({
   create: jwtProcedure.input(createKeyInput).mutation(({ ctx, input }) => ctx.core.keys.create(ctx.principal, input)),
   // Paged like every list: { items, nextCursor, hasMore }; no input = the first page of up to 100.
   list: jwtProcedure
     .input(keysQuery.prefault({}))
-    .query(({ ctx, input }) => flatPage(ctx.core.keys.list(ctx.principal.userId, input))),
+    .query(({ ctx, input }) => page(ctx, input, (q) => ctx.core.keys.list(ctx.principal.userId, q))),
   revoke: jwtProcedure.input(idParam.extend(revokeInput.shape)).mutation(async ({ ctx, input }) => {
     await ctx.core.keys.revoke(ctx.principal.userId, input.id, input.reason);
     return { success: true as const };
