@@ -40,14 +40,14 @@ function patchFrom(f: FormData, k: AnyKey): Patch | string {
 /** An admin's edit of a key's limit, quota, allowlist and metadata (the owner cannot change these). */
 export function KeySettings({ k, onSaved }: { k: AnyKey; onSaved: () => unknown }) {
   const ids = { ips: useId(), meta: useId(), period: useId() };
-  const [note, setNote] = useState<string | null>(null);
-  const update = useMutation(trpc.admin.apiKeys.update.mutationOptions({ onSuccess: () => (setNote("Saved."), onSaved()) }));
+  const [note, setNote] = useState<{ text: string; error?: boolean } | null>(null);
+  const update = useMutation(trpc.admin.apiKeys.update.mutationOptions({ onSuccess: () => (setNote({ text: "Saved." }), onSaved()) }));
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     update.reset();
     const patch = patchFrom(new FormData(e.currentTarget), k);
-    if (typeof patch === "string") return setNote(patch);
-    if (Object.keys(patch).length === 0) return setNote("Nothing changed.");
+    if (typeof patch === "string") return setNote({ text: patch, error: true });
+    if (Object.keys(patch).length === 0) return setNote({ text: "Nothing changed." });
     setNote(null);
     update.mutate({ id: k.id, data: patch });
   };
@@ -77,7 +77,13 @@ export function KeySettings({ k, onSaved }: { k: AnyKey; onSaved: () => unknown 
         <small id={`${ids.meta}-hint`} className="hint">At most 1 KB and 3 levels deep. Empty: none.</small>
       </div>
       <ErrorNote error={update.error} />
-      {note && <p role="status" className={note === "Saved." ? "ok" : "hint"}>{note}</p>}
+      {note?.error ? (
+        <div className="error" role="alert">
+          <p>{note.text}</p>
+        </div>
+      ) : (
+        note && <p role="status" className={note.text === "Saved." ? "ok" : "hint"}>{note.text}</p>
+      )}
       <button type="submit" className="primary" disabled={update.isPending}>
         {update.isPending ? "Saving…" : "Save settings"}
       </button>

@@ -80,9 +80,8 @@ export function KeyTable({
             return (
               <tr key={k.id} data-key-id={k.id}>
                 <th scope="row" data-label="Name">
-                  <a href={`#/${base}/${encodeURIComponent(k.id)}`}>
+                  <a href={`#/${base}/${encodeURIComponent(k.id)}`} aria-label={`${k.name} (${keyLabel(k)}): details`}>
                     {k.name}
-                    <span className="visually-hidden"> ({keyLabel(k)}) details</span>
                   </a>
                 </th>
                 {owner && <td data-label="Owner">{k.userEmail}</td>}

@@ -30,8 +30,8 @@ export function RollKey({ k, admin = false }: { k: KeyRow; admin?: boolean }) {
   return (
     <>
       {rollable(k) && (
-        <button type="button" onClick={() => setOpen(true)}>
-          Roll<span className="visually-hidden"> {k.name} ({keyLabel(k)})</span>
+        <button type="button" onClick={() => setOpen(true)} aria-label={`Roll ${k.name} (${keyLabel(k)})`}>
+          Roll
         </button>
       )}
       {open && <RollDialog k={k} admin={admin} onClose={() => setOpen(false)} />}

@@ -231,7 +231,7 @@ describe("the key detail screen", () => {
     await page.getByLabel("IP allowlist").fill("127.0.0.1\n::1");
     await page.getByLabel("Metadata (JSON object)").fill("{not json");
     await page.getByRole("button", { name: "Save settings" }).click();
-    await page.getByText("Metadata must be a JSON object").waitFor();
+    await page.getByRole("alert").getByText("Metadata must be a JSON object").waitFor();
     await page.getByLabel("Metadata (JSON object)").fill('{"partner": "acme"}');
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Saved.").waitFor();
@@ -253,6 +253,21 @@ describe("the key detail screen", () => {
     await page.getByLabel("IP allowlist").fill("not-an-address");
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByRole("alert").getByText(/CIDR/).waitFor();
+
+    // The admin rolls it from here (admin.apiKeys.roll); the successor carries the settings just made.
+    await page.getByRole("button", { name: /^Roll Partner feed/ }).click();
+    await page.getByRole("dialog").getByLabel("1 hour").check();
+    await page.getByRole("dialog").getByRole("button", { name: "Roll key" }).click();
+    const successorKey = await page.getByRole("dialog").getByRole("textbox", { name: "API key" }).inputValue();
+    await page.getByRole("dialog").getByRole("button", { name: "I have stored it" }).click();
+    const status = page.locator('dt:text-is("Status") + dd');
+    await status.getByText("Rolled").waitFor();
+    await status.getByRole("link", { name: `${successorKey.slice(0, 8)}…${successorKey.slice(-4)}` }).click();
+    await status.getByText(/replaces/).waitFor();
+    const successor = keyRows().find((r) => r.rotated_from === k.id)!;
+    expect(new URL(page.url()).hash).toBe(`#/admin/keys/${successor.id}`);
+    expect(await page.locator('dt:text-is("Quota") + dd').textContent()).toContain("300 requests a day (UTC)");
+    expect(await page.locator('dt:text-is("Owner") + dd').textContent()).toMatch(/^kim-/);
     expect(blocked).toEqual([]);
     await context.close();
   }, SLOW);
