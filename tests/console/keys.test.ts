@@ -111,6 +111,9 @@ describe("rolling a key in the console", () => {
     expect(await page.content()).not.toContain(newKey);
     await expectAccessible(page, "keys after a roll");
     await shoot(page, "12-keys-rolled");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await expectAccessible(page, "keys after a roll (dark)");
+    await page.emulateMedia({ colorScheme: "light" });
 
     // The database and the API agree: linked both ways, the old one ends 7 days on, the new one never.
     const rows = keyRows();
