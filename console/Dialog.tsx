@@ -1,8 +1,10 @@
 import { useEffect, useId, useRef, type ReactNode } from "react";
+import { createPortal } from "react-dom";
 
 /**
  * A modal dialog on the platform's <dialog>: showModal() makes the rest of the page inert, Escape closes it, and
- * focus goes to the first control inside; on close it goes back to whatever opened it.
+ * focus goes to the first control inside; on close it goes back to whatever opened it. Rendered at the end of <body>,
+ * so it inherits nothing from where it was opened (a table cell's nowrap, say).
  */
 export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -18,7 +20,7 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
       else document.getElementById("main")?.focus();
     };
   }, []);
-  return (
+  return createPortal(
     <dialog
       ref={ref}
       className="dialog"
@@ -27,6 +29,7 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
     >
       <h2 id={titleId}>{title}</h2>
       {children}
-    </dialog>
+    </dialog>,
+    document.body,
   );
 }

@@ -259,7 +259,9 @@ describe("the key detail screen", () => {
 
     // The admin rolls it from here (admin.apiKeys.roll); the successor carries the settings just made.
     await page.getByRole("button", { name: /^Roll Partner feed/ }).click();
-    await page.getByRole("dialog").getByLabel("1 hour").check();
+    await page.getByRole("dialog").getByLabel("Custom").check();
+    await page.getByRole("dialog").getByLabel("Hours").fill("36");
+    const rolledAt = Date.now();
     await page.getByRole("dialog").getByRole("button", { name: "Roll key" }).click();
     const successorKey = await page.getByRole("dialog").getByRole("textbox", { name: "API key" }).inputValue();
     await page.getByRole("dialog").getByRole("button", { name: "I have stored it" }).click();
@@ -268,6 +270,8 @@ describe("the key detail screen", () => {
     await status.getByRole("link", { name: `${successorKey.slice(0, 8)}…${successorKey.slice(-4)}` }).click();
     await status.getByText(/replaces/).waitFor();
     const successor = keyRows().find((r) => r.rotated_from === k.id)!;
+    const ends = keyRows().find((r) => r.id === k.id)!.expires_at! - rolledAt;
+    expect(Math.abs(ends - 36 * 3_600_000)).toBeLessThan(60_000);
     expect(new URL(page.url()).hash).toBe(`#/admin/keys/${successor.id}`);
     expect(await page.locator('dt:text-is("Quota") + dd').textContent()).toContain("300 requests a day (UTC)");
     expect(await page.locator('dt:text-is("Owner") + dd').textContent()).toMatch(/^kim-/);
