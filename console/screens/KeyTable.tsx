@@ -97,6 +97,7 @@ export function KeyTable({
                   {k.expiresAt && (status.label === "Active" || status.label === "Rolled") && (
                     <small className="hint"> until {when(k.expiresAt)}</small>
                   )}
+                  {k.revokedAt && <small className="hint"> {when(k.revokedAt)}{k.revokedReason ? `: ${k.revokedReason}` : ""}</small>}
                   <RollLink k={k} rows={rows} base={base} />
                 </td>
                 <td data-label="Actions" className="actions">

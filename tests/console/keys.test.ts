@@ -278,4 +278,26 @@ describe("the key detail screen", () => {
     expect(blocked).toEqual([]);
     await context.close();
   }, SLOW);
+
+  test("a key reported as leaked shows in the owner's list as revoked, with the reason, when they ask for revoked keys", async () => {
+    const { context, blocked, token } = await newUser();
+    const k = ((await (await json("POST", "/api/keys", token, { name: "Pasted in a gist" })).json()) as any).data;
+    const report = await fetch(`${server.url}/api/keys/report-leak`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: k.key }),
+    });
+    expect(report.status).toBe(202);
+    const page = await context.newPage();
+    await page.goto("/");
+    await page.getByText("No keys yet").waitFor();
+    await page.getByLabel("Also show revoked keys").check();
+    const row = page.locator(`tr[data-key-id="${k.id}"]`);
+    await row.getByText("Revoked").waitFor();
+    await row.getByText(/: leaked$/).waitFor();
+    expect(await row.getByRole("button").count()).toBe(0); // nothing left to roll or revoke
+    await row.getByRole("link", { name: /^Pasted in a gist/ }).click();
+    await page.locator('dt:text-is("Revoked") + dd').getByText("reason: leaked").waitFor();
+    expect(keyRows().find((r) => r.id === k.id)!.revoked_reason).toBe("leaked");
+    expect(blocked).toEqual([]);
+    await context.close();
+  }, SLOW);
 });
