@@ -15,8 +15,8 @@ export type Context = {
   clientIp: string;
   /** The latest rate-limit decision in this request, for the response headers. */
   rate: { last?: Decision; quota?: QuotaState };
-  /** List items this request may still return, shared by the calls of a batch (see `page`). */
-  batch?: { itemsLeft: number };
+  /** List items this request may still return and the turn its next list call waits for (see `page`). */
+  batch?: { itemsLeft: number; lane: Promise<unknown> };
   /** Tells the access log why the request failed (set by the HTTP mount; absent for in-process callers). */
   noteFailure?: (failure: { code: string; reason: string }) => void;
 };
@@ -126,24 +126,23 @@ export const flatPage = <T>({ items, meta }: { items: T[]; meta: { nextCursor: s
  */
 export const BATCH_ITEM_BUDGET = 500;
 
-/** Runs one list call within its batch's item budget and answers its flat page. */
-export async function page<Q extends { limit: number }, T>(
-  ctx: Context,
-  input: Q,
-  list: (q: Q) => Promise<Paged<T>> | Paged<T>,
-) {
-  const budget = ctx.batch;
-  const limit = budget ? Math.max(1, Math.min(input.limit, budget.itemsLeft)) : input.limit;
-  // Reserved up front (the calls of a batch run concurrently), what the page did not use is given back after.
-  if (budget) budget.itemsLeft = Math.max(0, budget.itemsLeft - limit);
-  let result: Paged<T>;
-  try {
-    result = await list(limit === input.limit ? input : { ...input, limit });
-  } catch (e) {
-    if (budget) budget.itemsLeft += limit;
-    throw e;
-  }
-  if (budget) budget.itemsLeft += limit - Math.min(limit, result.items.length);
-  return flatPage(result);
+/**
+ * Runs one list call of a request: the list calls of a batch take turns, each after a pass of the event loop (so
+ * other requests are served between them, as between the same REST requests, and a batch of searches does not
+ * queue fifty at the reader thread at once), and share the batch's item budget.
+ */
+export function page<Q extends { limit: number }, T>(ctx: Context, input: Q, list: (q: Q) => Promise<Paged<T>> | Paged<T>) {
+  const batch = ctx.batch;
+  if (!batch) return Promise.resolve(list(input)).then(flatPage);
+  const run = async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const limit = Math.max(1, Math.min(input.limit, batch.itemsLeft));
+    const result = await list(limit === input.limit ? input : { ...input, limit });
+    batch.itemsLeft = Math.max(0, batch.itemsLeft - result.items.length);
+    return flatPage(result);
+  };
+  const turn = batch.lane.then(run);
+  batch.lane = turn.catch(() => {});
+  return turn;
 }
 type Paged<T> = { items: T[]; meta: { nextCursor: string | null; hasMore: boolean } };

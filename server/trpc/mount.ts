@@ -28,7 +28,7 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
       createContext: async (_opts, c): Promise<Context> => {
         const ctx: Context = {
           core, principal: null, authError: null, clientIp: c.get("clientIp"), rate: {},
-          batch: { itemsLeft: BATCH_ITEM_BUDGET },
+          batch: { itemsLeft: BATCH_ITEM_BUDGET, lane: Promise.resolve() },
           noteFailure: (failure) => c.set("failure", failure),
         };
         try {
