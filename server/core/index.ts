@@ -6,12 +6,14 @@ import { createKeys } from "./keys.ts";
 import { createLimits } from "./limits.ts";
 import { createQuotas } from "./quotas.ts";
 import { createTokens } from "./tokens.ts";
+import { createUsage } from "./usage.ts";
 import { createUsers } from "./users.ts";
 
 /** Everything Argus does, built once per process and shared by both doors. */
 export function createCore(deps: CoreDeps) {
   const tokens = createTokens(deps.jwtSecret, deps.clock);
-  const keys = createKeys(deps);
+  const usage = createUsage(deps);
+  const keys = createKeys(deps, usage);
   const hashing = createHashing({
     concurrency: navigator.hardwareConcurrency,
     maxQueue: deps.config.hashQueueMax,
@@ -29,9 +31,11 @@ export function createCore(deps: CoreDeps) {
     quotas: createQuotas(deps),
     hashing,
     articles: createArticles(deps),
-    /** Writes pending key uses, stops the database threads, closes the limiter and this thread's connection. */
+    usage,
+    /** Writes pending key uses and usage counts, stops the database threads, closes the limiter and this thread's connection. */
     async close() {
       await keys.close();
+      await usage.close();
       await deps.work.close();
       await deps.limiter.close();
       deps.db.$client.close();

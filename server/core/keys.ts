@@ -14,6 +14,7 @@ import { held } from "./stores/key-live.ts";
 import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, keysQuery, Scope, User } from "./schemas.ts";
 import { toUser } from "./users.ts";
 import type { KeyOutcome } from "../observability/metrics.ts";
+import type { UsageOutcome } from "./usage-schemas.ts";
 
 export type AuthenticatedKey = {
   keyId: string;
@@ -28,7 +29,7 @@ export type AuthenticatedKey = {
 };
 
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
-export function createKeys(deps: CoreDeps) {
+export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcome: UsageOutcome): void }) {
   const { db, work, clock, config } = deps;
   const cache = createKeyCache<{ key: ApiKeyRow; user: UserRow }>(db);
   const lastUsed = createLastUsed(work, clock, deps.logger);
@@ -58,6 +59,11 @@ export function createKeys(deps: CoreDeps) {
   const deny = (outcome: KeyOutcome, message: string) => {
     deps.metrics?.keyVerified(outcome);
     return unauthorized(message);
+  };
+  /** A refusal of a key that exists: also counted in its usage. */
+  const refuse = (keyId: string, outcome: "revoked" | "deactivated" | "expired" | "owner_deactivated", message: string) => {
+    usage?.count(keyId, outcome === "owner_deactivated" ? "deactivated" : outcome);
+    return deny(outcome, message);
   };
 
   // A change this process made is visible to the cache at once (other processes' via data_version).
@@ -132,13 +138,16 @@ export function createKeys(deps: CoreDeps) {
       const found = cache.get(hash, () => byDigest.get({ hash }));
       if (!found) throw deny("invalid", "Invalid API key");
       const { key, user } = found;
-      if (key.revokedAt) throw deny("revoked", "API key has been revoked");
-      if (!key.isActive) throw deny("deactivated", "API key is deactivated");
+      if (key.revokedAt) throw refuse(key.id, "revoked", "API key has been revoked");
+      if (!key.isActive) throw refuse(key.id, "deactivated", "API key is deactivated");
       if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) {
-        throw deny("expired", key.rotatedTo ? "API key has been rotated" : "API key has expired");
+        throw refuse(key.id, "expired", key.rotatedTo ? "API key has been rotated" : "API key has expired");
       }
-      if (!user.isActive) throw deny("owner_deactivated", "Account is deactivated");
-      if (!allowsAddress(key, clientIp)) throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
+      if (!user.isActive) throw refuse(key.id, "owner_deactivated", "Account is deactivated");
+      if (!allowsAddress(key, clientIp)) {
+        usage?.count(key.id, "ipNotAllowed");
+        throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
+      }
       lastUsed.touch(key.id);
       deps.metrics?.keyVerified("ok");
       const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };

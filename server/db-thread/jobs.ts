@@ -5,6 +5,8 @@ import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
 import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
 import { refundQuota, spendQuota } from "../core/stores/quota-writes.ts";
 import { adminUpdateUser, insertUser, updateUser } from "../core/stores/user-writes.ts";
+import { usageTotals } from "../core/stores/usage-reads.ts";
+import { addUsage, pruneUsage } from "../core/stores/usage-writes.ts";
 
 // The jobs the database threads run: small, typed, named. Their arguments and results cross threads by
 // structured clone (Dates survive), so they are plain data. Core services call them through DbWork.
@@ -26,12 +28,15 @@ export const writeJobs = {
   "articles.upsert": (db: Db, args: Parameters<typeof upsertArticles>[1]) => upsertArticles(db.$client, args),
   "articles.upsertJson": (db: Db, args: Parameters<typeof upsertArticlesJson>[1]) => upsertArticlesJson(db.$client, args),
   "articles.delete": (db: Db, args: Parameters<typeof deleteArticle>[1]) => deleteArticle(db.$client, args),
+  "usage.add": addUsage,
+  "usage.prune": pruneUsage,
 } satisfies Record<string, (db: Db, args: any) => unknown>;
 
 export const readJobs = {
   "articles.list": (db: Db, q: Parameters<typeof listArticles>[1]) => listArticles(db.$client, q),
   "articles.latest": (db: Db, args: { limit: number }) => latestArticles(db.$client, args.limit),
   "articles.byId": (db: Db, args: { id: string }) => articleById(db.$client, args.id),
+  "usage.totals": (db: Db, q: Parameters<typeof usageTotals>[1]) => usageTotals(db.$client, q),
 } satisfies Record<string, (db: Db, args: any) => unknown>;
 
 export type WriteJobs = typeof writeJobs;

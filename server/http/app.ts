@@ -22,6 +22,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { sessionRoutes } from "./routes/session.ts";
+import { adminUsageRoutes, keyUsageRoutes } from "./routes/usage.ts";
 
 const MAX_BODY = 1024 * 1024;
 const KEY_PATHS = ["/api/v1/*", "/api/auth/me"];
@@ -63,6 +64,8 @@ export function createApp(core: Core) {
   app.route("/api/auth", sessionRoutes);
   app.route("/api/keys", keyRoutes);
   app.route("/api/admin", adminRoutes);
+  app.route("/api/keys", keyUsageRoutes);
+  app.route("/api/admin", adminUsageRoutes);
   app.route("/api/v1", articleRoutes);
   mountTrpc(app, core);
   mountDocs(app);

@@ -4,6 +4,7 @@ import type { Core } from "../core/index.ts";
 import type { QuotaState } from "../core/quotas.ts";
 import type { Decision } from "../core/ratelimit/bucket.ts";
 import type { Scope } from "../core/schemas.ts";
+import { outcomeOfCode } from "../core/usage.ts";
 import { AppError, issueDetails, tooManyRequests } from "../errors.ts";
 import { transformer } from "./transformer.ts";
 
@@ -79,12 +80,17 @@ async function chargeKey(ctx: Context): Promise<QuotaState | null> {
   ctx.rate.last = d;
   const quota = p.quota ? await ctx.core.quotas.take(p.keyId!, p.quota, d.allowed) : null;
   if (quota) ctx.rate.quota = quota;
+  if (!d.allowed || (quota && !quota.allowed)) ctx.core.usage.count(p.keyId!, d.allowed ? "quotaExceeded" : "rateLimited");
   if (!d.allowed) throw tooManyRequests(d.retryAfter, "Rate limit exceeded");
   if (quota && !quota.allowed) throw ctx.core.quotas.exceeded(quota);
   return quota;
 }
 
 export const publicProcedure = t.procedure.use(mapErrors);
+
+/** The AppError code behind a thrown error or a failed call's TRPCError, if any. */
+const codeOf = (e: unknown): string | undefined =>
+  e instanceof AppError ? e.code : e instanceof TRPCError ? (e.cause instanceof AppError ? e.cause.code : e.code) : undefined;
 
 /**
  * The REST door's order: a procedure that takes keys charges the key first, then applies its rule (so a call
@@ -96,13 +102,17 @@ const gate = (check: (p: Principal | null) => Principal, opts: { keys: boolean }
     const quota = opts.keys ? await chargeKey(ctx) : null;
     // Only successful calls count against a quota: a call that fails gives its unit back.
     const refund = async () => quota && (await ctx.core.quotas.refund(quota));
+    // Each call a key was charged for counts in its usage, by how it ended (a missing scope is `forbidden`).
+    const counted = (e?: unknown) => opts.keys && ctx.principal?.via === "apiKey" && ctx.core.usage.count(ctx.principal.keyId!, outcomeOfCode(codeOf(e)));
     let result;
     try {
       result = await next({ ctx: { principal: check(ctx.principal) } });
     } catch (e) {
+      counted(e);
       await refund();
       throw e;
     }
+    counted(result.ok ? undefined : result.error);
     if (!result.ok) await refund();
     return result;
   });

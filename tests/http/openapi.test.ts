@@ -20,6 +20,7 @@ const contract: [string, string, boolean][] = [
   ["get", "/api/admin/users", false], ["put", "/api/admin/users/{id}", true],
   ["get", "/api/v1/articles/latest", false], ["get", "/api/v1/articles", false], ["get", "/api/v1/articles/{id}", false],
   ["post", "/api/v1/articles", true], ["get", "/api/health", false],
+  ["get", "/api/keys/{id}/usage", false], ["get", "/api/admin/api-keys/{id}/usage", false], ["get", "/api/admin/usage", false],
 ];
 
 describe("GET /api/openapi.json", () => {

@@ -1,6 +1,7 @@
 import { rollInput } from "../../core/key-schemas.ts";
 import { adminKeysQuery, adminKeyUpdate, adminUsersQuery, adminUserUpdate, idParam } from "../../core/schemas.ts";
 import { adminProcedure, page, router } from "../init.ts";
+import { anyKeyUsage, usageTotals } from "./usage.ts";
 
 export const adminRouter = router({
   apiKeys: router({
@@ -16,6 +17,8 @@ export const adminRouter = router({
       return { success: true as const };
     }),
   }),
+  keyUsage: anyKeyUsage,
+  usage: usageTotals,
   users: router({
     list: adminProcedure.input(adminUsersQuery).query(({ ctx, input }) => page(ctx, input, (q) => ctx.core.users.adminList(q))),
     update: adminProcedure

@@ -1,6 +1,7 @@
 import { reportLeakInput, revokeInput, rollInput } from "../../core/key-schemas.ts";
 import { createKeyInput, idParam, keysQuery } from "../../core/schemas.ts";
 import { jwtProcedure, page, publicProcedure, router } from "../init.ts";
+import { ownKeyUsage } from "./usage.ts";
 
 export const keysRouter = router({
   create: jwtProcedure.input(createKeyInput).mutation(({ ctx, input }) => ctx.core.keys.create(ctx.principal, input)),
@@ -20,6 +21,7 @@ export const keysRouter = router({
     await ctx.core.keyLifecycle.reportLeak(input.key, ctx.clientIp);
     return { success: true as const };
   }),
+  usage: ownKeyUsage,
   /** Every one of the caller's keys, e.g. after a compromise. */
   revokeAll: jwtProcedure.mutation(async ({ ctx }) => ({
     success: true as const,
