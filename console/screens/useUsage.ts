@@ -1,8 +1,18 @@
+import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { trpc } from "../trpc.ts";
 import type { Range, Usage } from "./usage-data.ts";
 
 export type UsageState = { unavailable: boolean; isPending: boolean; isFetching: boolean; error: unknown; data: Usage | undefined };
 
-/** One key's usage over a range ending at `at`. The usage API (keys.usage / admin.keyUsage) is not on this server yet. */
-export function useUsage(_id: string, _admin: boolean, _range: Range, _at: number): UsageState {
-  return { unavailable: true, isPending: false, isFetching: false, error: null, data: undefined };
+/**
+ * One key's usage over a range ending now (keys.usage for the owner, admin.keyUsage for an admin). The range's
+ * start is fixed per range choice (not per render), so the query key stays put; "Refresh" moves it to now.
+ */
+export function useUsage(id: string, admin: boolean, range: Range, at: number): UsageState {
+  const input = useMemo(() => ({ id, granularity: range.granularity, since: new Date(at - range.ms), until: new Date(at) }), [id, range, at]);
+  const own = useQuery({ ...trpc.keys.usage.queryOptions(input), enabled: !admin, placeholderData: (prev) => prev });
+  const any = useQuery({ ...trpc.admin.keyUsage.queryOptions(input), enabled: admin, placeholderData: (prev) => prev });
+  const q = admin ? any : own;
+  return { unavailable: false, isPending: q.isPending, isFetching: q.isFetching, error: q.error, data: q.data };
 }

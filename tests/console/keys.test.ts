@@ -300,4 +300,45 @@ describe("the key detail screen", () => {
     expect(blocked).toEqual([]);
     await context.close();
   }, SLOW);
+
+  test("the usage chart shows the requests made with the key, by outcome, over 24 hours and 30 days", async () => {
+    const { context, blocked, token } = await newUser();
+    const k = ((await (await json("POST", "/api/keys", token, { name: "Charted" })).json()) as any).data;
+    const page = await context.newPage();
+    await page.goto(`/#/keys/${k.id}`);
+    await page.getByRole("heading", { name: /Charted/, level: 1 }).waitFor();
+    const totals = page.getByRole("table", { name: /Requests in the last 24 hours/ });
+    await totals.getByRole("row", { name: "All 0" }).waitFor();
+    await page.getByText("No requests with this key in the last 24 hours.").waitFor();
+
+    for (let i = 0; i < 3; i++) {
+      expect((await fetch(`${server.url}/api/v1/articles/latest?limit=1`, { headers: { "x-api-key": k.key } })).status).toBe(200);
+    }
+    // A read-only key may not publish: counted as forbidden.
+    const denied = await fetch(`${server.url}/api/v1/articles`, {
+      method: "POST", headers: { "x-api-key": k.key, "content-type": "application/json" }, body: JSON.stringify({}),
+    });
+    expect(denied.status).toBe(403);
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await totals.getByRole("row", { name: "OK 3" }).waitFor();
+    await totals.getByRole("row", { name: "Forbidden 1" }).waitFor();
+    await totals.getByRole("row", { name: "All 4" }).waitFor();
+    await page.locator('dt:text-is("Last used") + dd').getByText(/\d{4}/).waitFor(); // the key itself was re-read too
+    // uPlot drew a canvas with one series per outcome that happened (and OK), and the hour's point holds the counts.
+    const chart = page.getByTestId("usage-chart");
+    expect(await chart.locator("canvas").count()).toBe(1);
+    expect(await chart.locator(".u-legend .u-series .u-label").allTextContents()).toEqual(["Hour", "OK", "Forbidden"]);
+    const box = (await chart.locator(".u-over").boundingBox())!;
+    await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
+    expect(await chart.locator(".u-legend .u-series .u-value").allTextContents()).toEqual([expect.any(String), "3", "1"]);
+    await expectAccessible(page, "key usage");
+    await shoot(page, "15-key-usage");
+
+    await page.getByRole("button", { name: "30 days" }).click();
+    const month = page.getByRole("table", { name: /Requests in the last 30 days, by outcome \(per day\)/ });
+    await month.getByRole("row", { name: "All 4" }).waitFor();
+    expect(await page.getByRole("button", { name: "30 days" }).getAttribute("aria-pressed")).toBe("true");
+    expect(blocked).toEqual([]);
+    await context.close();
+  }, SLOW);
 });
