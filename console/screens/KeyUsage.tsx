@@ -31,9 +31,7 @@ export function KeyUsage({ id, admin }: { id: string; admin: boolean }) {
           {usage.isFetching ? "Refreshing…" : "Refresh"}
         </button>
       </div>
-      {usage.unavailable ? (
-        <Empty>Usage is not available on this server yet: its API does not count requests per key.</Empty>
-      ) : usage.error ? (
+      {usage.error ? (
         <ErrorNote error={usage.error} />
       ) : !usage.data ? (
         <div className="usage-chart">

@@ -3,7 +3,7 @@ import { useMemo } from "react";
 import { trpc } from "../trpc.ts";
 import type { Range, Usage } from "./usage-data.ts";
 
-export type UsageState = { unavailable: boolean; isPending: boolean; isFetching: boolean; error: unknown; data: Usage | undefined };
+export type UsageState = { isPending: boolean; isFetching: boolean; error: unknown; data: Usage | undefined };
 
 /**
  * One key's usage over a range ending now (keys.usage for the owner, admin.keyUsage for an admin). The range's
@@ -14,5 +14,5 @@ export function useUsage(id: string, admin: boolean, range: Range, at: number): 
   const own = useQuery({ ...trpc.keys.usage.queryOptions(input), enabled: !admin, placeholderData: (prev) => prev });
   const any = useQuery({ ...trpc.admin.keyUsage.queryOptions(input), enabled: admin, placeholderData: (prev) => prev });
   const q = admin ? any : own;
-  return { unavailable: false, isPending: q.isPending, isFetching: q.isFetching, error: q.error, data: q.data };
+  return { isPending: q.isPending, isFetching: q.isFetching, error: q.error, data: q.data };
 }

@@ -23,7 +23,8 @@ const describe = chrome.describe;
 beforeAll(async () => {
   if (chrome.skip) return;
   dataDir = tempDir();
-  const env = { ARGUS_DATA_DIR: dataDir, ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password };
+  // Every test signs up its own person from 127.0.0.1: the sign-up throttle (5 an hour) is off here.
+  const env = { ARGUS_DATA_DIR: dataDir, ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password, ARGUS_SIGNUP_LIMIT_PER_HOUR: "0" };
   [server, browser] = await Promise.all([startServerProcess(env), launch()]);
 }, 60_000);
 afterAll(async () => {
@@ -251,6 +252,9 @@ describe("the key detail screen", () => {
     expect(used.headers.get("x-ratelimit-limit")).toBe("12");
     const listed = ((await (await json("GET", "/api/admin/api-keys?limit=100", token)).json()) as any).data.find((r: any) => r.id === k.id);
     expect(listed).toMatchObject({ rateLimit: 12, quota: { limit: 300, period: "day" }, allowedIps: ["127.0.0.1/32", "::1/128"], meta: { partner: "acme" } });
+    // The admin's usage view (admin.keyUsage) counts that request.
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await page.getByRole("table", { name: /Requests in the last 24 hours/ }).getByRole("row", { name: "OK 1" }).waitFor();
 
     // A server-side refusal is shown in the API's words, with the field it names.
     await page.getByLabel("IP allowlist").fill("not-an-address");
