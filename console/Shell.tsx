@@ -9,6 +9,7 @@ import { AdminKeys } from "./screens/AdminKeys.tsx";
 import { AdminUsers } from "./screens/AdminUsers.tsx";
 import { ArticleView } from "./screens/ArticleView.tsx";
 import { Articles } from "./screens/Articles.tsx";
+import { KeyDetail } from "./screens/KeyDetail.tsx";
 import { Keys } from "./screens/Keys.tsx";
 import { queryClient } from "./trpc.ts";
 import { ErrorNote } from "./ui.tsx";
@@ -61,6 +62,10 @@ export function Shell({ user }: { user: Me }) {
       <ErrorNote error={logout.error} />
       {route[0] === "articles" && route[1] ? (
         <ArticleView id={route[1]} admin={admin} />
+      ) : route[0] === "keys" && route[1] ? (
+        <KeyDetail key={route[1]} id={route[1]} admin={false} />
+      ) : admin && route[0] === "admin" && route[1] === "keys" && route[2] ? (
+        <KeyDetail key={route[2]} id={route[2]} admin />
       ) : current === "keys" ? (
         <Keys />
       ) : current === "articles" ? (
