@@ -20,7 +20,9 @@ function patchFrom(f: FormData, k: AnyKey): Patch | string {
   const rateLimit = text("rateLimit") === "" ? null : Number(text("rateLimit"));
   if (!same(rateLimit, k.rateLimit)) patch.rateLimit = rateLimit;
   const quota = text("quotaLimit") === "" ? null : { limit: Number(text("quotaLimit")), period: text("quotaPeriod") as "day" | "month" };
-  if (!same(quota, k.quota)) patch.quota = quota;
+  // The record's quota also says where the period stands; only the setting is compared.
+  const current = k.quota && { limit: k.quota.limit, period: k.quota.period };
+  if (!same(quota, current)) patch.quota = quota;
   const ips = text("allowedIps").split(/[\s,]+/).filter(Boolean);
   const allowedIps = ips.length ? ips : null;
   if (!same(allowedIps, k.allowedIps)) patch.allowedIps = allowedIps;

@@ -5,6 +5,7 @@ import type { CoreDeps } from "./deps.ts";
 import type { keyLifecycleFields, keySettings, rollInput } from "./key-schemas.ts";
 import { digestKey, generateKey } from "./keyformat.ts";
 import type { Keys } from "./keys.ts";
+import type { Quota } from "./quotas.ts";
 import { tooManyRequests } from "../errors.ts";
 import { throttleKey } from "./address.ts";
 import { auditContext } from "./audit-context.ts";
@@ -23,10 +24,14 @@ export const settingsValues = (s: Settings) => ({
   quotaPeriod: s.quota?.period ?? null,
 });
 
-export const lifecycleFields = (row: ApiKeyRow): LifecycleFields => ({
+/** The key's quota setting, or null when it has none. */
+export const quotaOf = (row: ApiKeyRow): Quota | null =>
+  row.quotaLimit && row.quotaPeriod ? { limit: row.quotaLimit, period: row.quotaPeriod } : null;
+
+/** The record's lifecycle fields but the quota (whose state takes a read: server/core/quotas.ts quotaReader). */
+export const lifecycleFields = (row: ApiKeyRow): Omit<LifecycleFields, "quota"> => ({
   meta: row.meta ?? null,
   allowedIps: row.allowedIps ?? null,
-  quota: row.quotaLimit && row.quotaPeriod ? { limit: row.quotaLimit, period: row.quotaPeriod } : null,
   revokedAt: row.revokedAt,
   revokedReason: row.revokedReason,
   rotatedTo: row.rotatedTo,

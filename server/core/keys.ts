@@ -1,13 +1,13 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys, users, type ApiKeyRow, type UserRow } from "../../db/schema.ts";
-import { AppError, badRequest, forbidden, unauthorized } from "../errors.ts";
+import { AppError, badRequest, forbidden, notFound, unauthorized } from "../errors.ts";
 import { auditContext } from "./audit-context.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
-import { allowsAddress, lifecycleFields, settingsValues } from "./key-lifecycle.ts";
+import { allowsAddress, lifecycleFields, quotaOf, settingsValues } from "./key-lifecycle.ts";
 import type { KeyIdentity } from "./key-schemas.ts";
-import type { Quota } from "./quotas.ts";
+import { quotaReader, type Quota } from "./quotas.ts";
 import { createKeyCache } from "./keycache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
@@ -34,6 +34,12 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
   const { db, work, clock, config } = deps;
   const cache = createKeyCache<{ key: ApiKeyRow; user: UserRow }>(db);
   const lastUsed = createLastUsed(work, clock, deps.logger);
+  const quotaState = quotaReader(deps);
+  // A key with a quota costs one indexed read of its spend row; one without, nothing.
+  const quotaRecord = (row: ApiKeyRow) => {
+    const quota = quotaOf(row);
+    return quota && quotaState(row.id, quota);
+  };
 
   const toRecord = (row: ApiKeyRow): KeyRecord => ({
     id: row.id,
@@ -47,13 +53,21 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
     scopes: row.scopes as Scope[],
     rateLimit: row.rateLimit,
     ...lifecycleFields(row),
+    quota: quotaRecord(row),
   });
+  const toAdminRecord = (row: ApiKeyRow, userEmail: string): AdminKeyRecord => ({ ...toRecord(row), userId: row.userId, userEmail });
 
   const byDigest = db
     .select({ key: apiKeys, user: users })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
+    .prepare();
+  const byId = db
+    .select({ key: apiKeys, userEmail: users.email })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.id, sql.placeholder("id")))
     .prepare();
 
   /** A refusal, counted by outcome. */
@@ -123,6 +137,13 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
       return { items: p.items.map(toRecord), meta: p.meta };
     },
 
+    /** One of the caller's keys, revoked and retired ones too; anyone else's is as unknown as a made-up id (404). */
+    get(userId: string, id: string): KeyRecord {
+      const found = byId.get({ id });
+      if (!found || found.key.userId !== userId) throw notFound("API key not found");
+      return toRecord(found.key);
+    },
+
     /** Revokes one of the caller's own keys (anyone else's looks like it does not exist); no owner = an operator. */
     async revoke(userId: string | null, id: string, reason?: string | null) {
       changed(await work.write("keys.revoke", { id, userId, now: clock.now(), reason, audit: auditContext() }));
@@ -153,10 +174,9 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
       lastUsed.touch(key.id);
       deps.metrics?.keyVerified("ok");
       const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };
-      const quota = key.quotaLimit && key.quotaPeriod ? { limit: key.quotaLimit, period: key.quotaPeriod } : null;
       return {
         keyId: key.id, keyPrefix: key.keyPrefix, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit,
-        userRateLimit: user.rateLimit, identity, quota,
+        userRateLimit: user.rateLimit, identity, quota: quotaOf(key),
       };
     },
 
@@ -178,8 +198,14 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
         .limit(q.limit + 1)
         .all();
       const p = page(rows, q.limit, (r) => [r.key.createdAt.getTime(), r.key.id]);
-      const items: AdminKeyRecord[] = p.items.map((r) => ({ ...toRecord(r.key), userId: r.key.userId, userEmail: r.userEmail }));
-      return { items, meta: p.meta };
+      return { items: p.items.map((r) => toAdminRecord(r.key, r.userEmail)), meta: p.meta };
+    },
+
+    /** Any key, with its owner. */
+    adminGet(id: string): AdminKeyRecord {
+      const found = byId.get({ id });
+      if (!found) throw notFound("API key not found");
+      return toAdminRecord(found.key, found.userEmail);
     },
 
     /** Activation and per-key limit; effective on the next request. */
@@ -187,7 +213,7 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
       const { quota, ...rest } = patch;
       const settings = quota === undefined ? {} : { quotaLimit: quota?.limit ?? null, quotaPeriod: quota?.period ?? null };
       const { row, userEmail } = changed(await work.write("keys.update", { id, patch: { ...rest, ...settings }, now: clock.now(), audit: auditContext() }));
-      return { ...toRecord(row), userId: row.userId, userEmail };
+      return toAdminRecord(row, userEmail);
     },
 
     async adminDelete(id: string) {

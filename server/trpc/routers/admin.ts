@@ -8,6 +8,7 @@ export const adminRouter = router({
   audit: adminAudit,
   apiKeys: router({
     list: adminProcedure.input(adminKeysQuery).query(({ ctx, input }) => page(ctx, input, (q) => ctx.core.keys.adminList(q))),
+    get: adminProcedure.input(idParam).query(({ ctx, input }) => ctx.core.keys.adminGet(input.id)),
     update: adminProcedure
       .input(idParam.extend({ data: adminKeyUpdate }))
       .mutation(({ ctx, input }) => ctx.core.keys.adminUpdate(input.id, input.data)),

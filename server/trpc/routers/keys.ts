@@ -9,6 +9,8 @@ export const keysRouter = router({
   list: jwtProcedure
     .input(keysQuery.prefault({}))
     .query(({ ctx, input }) => page(ctx, input, (q) => ctx.core.keys.list(ctx.principal.userId, q))),
+  // One of the caller's keys (revoked and retired ones too); anyone else's is NOT_FOUND, like an unknown id.
+  get: jwtProcedure.input(idParam).query(({ ctx, input }) => ctx.core.keys.get(ctx.principal.userId, input.id)),
   revoke: jwtProcedure.input(idParam.extend(revokeInput.shape)).mutation(async ({ ctx, input }) => {
     await ctx.core.keys.revoke(ctx.principal.userId, input.id, input.reason);
     return { success: true as const };
