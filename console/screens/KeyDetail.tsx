@@ -1,30 +1,37 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { go } from "../route.ts";
-import { queryClient, trpc } from "../trpc.ts";
+import { trpc } from "../trpc.ts";
 import { ConfirmButton, ErrorNote, Field, Spinner, when } from "../ui.tsx";
 import { KeySettings } from "./KeySettings.tsx";
 import { KeyUsage } from "./KeyUsage.tsx";
 import { keyLabel, keyStatus } from "./KeyTable.tsx";
 import { RollKey } from "./RollKey.tsx";
-import { useKey, type AnyKey, type OwnKey } from "./useKey.ts";
+import { refreshKeys as refresh, useKey, type AnyKey, type OwnKey } from "./useKey.ts";
 
-const refresh = () =>
-  Promise.all([
-    queryClient.invalidateQueries({ queryKey: trpc.keys.list.pathKey() }),
-    queryClient.invalidateQueries({ queryKey: trpc.admin.apiKeys.list.pathKey() }),
-  ]);
+/** The other key of a roll, named by its visible part once its record is read. */
+function KeyLink({ id, admin, base }: { id: string; admin: boolean; base: string }) {
+  const { key } = useKey(id, admin);
+  return <a href={`#/${base}/${encodeURIComponent(id)}`}>{key ? keyLabel(key) : id}</a>;
+}
 
-/** The UTC day or month a quota counts in ends here (the API resets it then). */
-function quotaReset(period: "day" | "month", now = new Date()) {
-  const [y, m, d] = [now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()];
-  return new Date(period === "day" ? Date.UTC(y, m, d + 1) : Date.UTC(y, m + 1, 1));
+/** Where the key's quota stands this period, as the API counts it. */
+function QuotaFact({ quota }: { quota: NonNullable<OwnKey["quota"]> }) {
+  const n = (v: number) => v.toLocaleString();
+  return (
+    <>
+      {n(quota.limit)} requests a {quota.period} (UTC): {n(quota.used)} used, {n(quota.remaining)} left; resets{" "}
+      {when(quota.resetAt)}.{" "}
+      <meter min={0} max={quota.limit} value={quota.used} aria-label="Quota used this period" />{" "}
+      <span className="hint">Every response of the key also says what is left, in <code>X-Quota-Remaining</code>.</span>
+    </>
+  );
 }
 
 /** One key: everything its record says, its usage, and what the viewer may do with it. */
 export function KeyDetail({ id, admin }: { id: string; admin: boolean }) {
   const base = admin ? "admin/keys" : "keys";
-  const { key, rows, pending, error } = useKey(id, admin);
+  const { key, pending, error } = useKey(id, admin);
   const back = (
     <p>
       <a href={`#/${base}`}>← {admin ? "All keys" : "Your keys"}</a>
@@ -40,10 +47,7 @@ export function KeyDetail({ id, admin }: { id: string; admin: boolean }) {
       </section>
     );
   }
-  const name = (otherId: string) => {
-    const other = rows.find((r) => r.id === otherId);
-    return <a href={`#/${base}/${encodeURIComponent(otherId)}`}>{other ? keyLabel(other) : otherId}</a>;
-  };
+  const name = (otherId: string) => <KeyLink id={otherId} admin={admin} base={base} />;
   const status = keyStatus(key);
   return (
     <section aria-labelledby="key-title">
@@ -80,14 +84,7 @@ export function KeyDetail({ id, admin }: { id: string; admin: boolean }) {
         )}
         <dt>Quota</dt>
         <dd>
-          {key.quota ? (
-            <>
-              {key.quota.limit.toLocaleString()} requests a {key.quota.period} (UTC); this period ends {when(quotaReset(key.quota.period))}.{" "}
-              <span className="hint">What is left comes back on every response of the key in <code>X-Quota-Remaining</code>.</span>
-            </>
-          ) : (
-            "none"
-          )}
+          {key.quota ? <QuotaFact quota={key.quota} /> : "none"}
         </dd>
         <dt>IP allowlist</dt>
         <dd>

@@ -11,10 +11,10 @@ export function KeyUsage({ id, admin }: { id: string; admin: boolean }) {
   const [at, setAt] = useState(() => Date.now());
   const usage = useUsage(id, admin, range, at);
   const pick = (r: (typeof RANGES)[number]) => (setRange(r), setAt(Date.now()));
-  // Refresh also re-reads the key itself: its "last used" moved with the requests just counted.
+  // Refresh also re-reads the key itself: its "last used" and quota moved with the requests just counted.
   const refresh = () => {
     setAt(Date.now());
-    void queryClient.invalidateQueries({ queryKey: (admin ? trpc.admin.apiKeys.list : trpc.keys.list).pathKey() });
+    void queryClient.invalidateQueries({ queryKey: (admin ? trpc.admin.apiKeys.get : trpc.keys.get).queryKey({ id }) });
   };
   return (
     <section className="card usage" aria-labelledby="usage-title" aria-busy={usage.isPending}>

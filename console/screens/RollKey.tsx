@@ -1,10 +1,11 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Dialog } from "../Dialog.tsx";
-import { queryClient, trpc } from "../trpc.ts";
+import { trpc } from "../trpc.ts";
 import { ErrorNote, Field, when } from "../ui.tsx";
 import { NewKeyPanel } from "./CreateKey.tsx";
 import { keyLabel, rollable, type KeyRow } from "./KeyTable.tsx";
+import { refreshKeys as refresh } from "./useKey.ts";
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -42,11 +43,6 @@ export function RollKey({ k, admin = false }: { k: KeyRow; admin?: boolean }) {
 function RollDialog({ k, admin, onClose }: { k: KeyRow; admin: boolean; onClose: () => void }) {
   const [preset, setPreset] = useState(String(DAY));
   const [rolled, setRolled] = useState<Rolled | null>(null);
-  const refresh = () =>
-    Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.keys.list.pathKey() }),
-      queryClient.invalidateQueries({ queryKey: trpc.admin.apiKeys.list.pathKey() }),
-    ]);
   const options = {
     // The lists refresh when the dialog closes: a key rolled with no grace leaves the list, and its row holds this dialog.
     onSuccess: (r: { name: string; key: string; previous: { expiresAt: Date | null } }) =>

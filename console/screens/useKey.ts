@@ -1,28 +1,26 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { useEffect } from "react";
-import { trpc, type RouterOutputs } from "../trpc.ts";
+import { useQuery } from "@tanstack/react-query";
+import { statusOf } from "../errors.ts";
+import { queryClient, trpc, type RouterOutputs } from "../trpc.ts";
 
-export type OwnKey = RouterOutputs["keys"]["list"]["items"][number];
-export type AnyKey = RouterOutputs["admin"]["apiKeys"]["list"]["items"][number];
-
-const PAGE = 100;
-const next = { getNextPageParam: (p: { nextCursor: string | null }) => p.nextCursor };
+export type OwnKey = RouterOutputs["keys"]["get"];
+export type AnyKey = RouterOutputs["admin"]["apiKeys"]["get"];
 
 /**
- * One key's record, found in the key list (revoked and retired keys included), page by page until it turns up:
- * the API has no get-one-key read. For an owner the first page of 100 holds every held key.
+ * One key's record, revoked and retired keys included: the owner's read (keys.get) or an admin's
+ * (admin.apiKeys.get). A 404 is no key, not an error: someone else's key looks exactly like a made-up id.
  */
 export function useKey(id: string, admin: boolean) {
-  const input = { limit: PAGE, includeRevoked: true };
-  const own = useInfiniteQuery({ ...trpc.keys.list.infiniteQueryOptions(input, next), enabled: !admin });
-  const all = useInfiniteQuery({ ...trpc.admin.apiKeys.list.infiniteQueryOptions(input, next), enabled: admin });
-  const q = admin ? all : own;
-  const rows: (OwnKey | AnyKey)[] = q.data?.pages.flatMap((p) => p.items) ?? [];
-  const key = rows.find((r) => r.id === id);
-  const more = !key && q.hasNextPage && !q.isFetchNextPageError;
-  const { fetchNextPage, isFetchingNextPage } = q;
-  useEffect(() => {
-    if (more && !isFetchingNextPage) void fetchNextPage();
-  }, [more, isFetchingNextPage, fetchNextPage]);
-  return { key, rows, pending: q.isPending || more, error: q.error };
+  const own = useQuery({ ...trpc.keys.get.queryOptions({ id }), enabled: !admin });
+  const any = useQuery({ ...trpc.admin.apiKeys.get.queryOptions({ id }), enabled: admin });
+  const q: { data?: OwnKey | AnyKey; isPending: boolean; error: unknown } = admin ? any : own;
+  const missing = statusOf(q.error) === 404;
+  return { key: q.data, pending: q.isPending && !q.error, error: missing ? null : q.error };
 }
+
+/** After a change to a key: its lists and its own reads, for owners and admins alike. */
+export const refreshKeys = () =>
+  Promise.all(
+    [trpc.keys.list, trpc.keys.get, trpc.admin.apiKeys.list, trpc.admin.apiKeys.get].map((p) =>
+      queryClient.invalidateQueries({ queryKey: p.pathKey() }),
+    ),
+  );

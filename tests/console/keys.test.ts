@@ -197,7 +197,9 @@ describe("the key detail screen", () => {
     expect(await fact("Rate limit")).toBe("the server default");
     expect(await fact("Last used")).toBe("never");
     expect(await fact("Expires")).toBe("never");
-    expect(await fact("Quota")).toContain("5,000 requests a month (UTC)");
+    // Read with keys.get: where the quota stands this period (nothing used yet), and when it starts over.
+    expect(await fact("Quota")).toContain("5,000 requests a month (UTC): 0 used, 5,000 left; resets ");
+    expect(await page.getByRole("meter", { name: "Quota used this period" }).getAttribute("value")).toBe("0");
     expect(await fact("IP allowlist")).toBe("203.0.113.0/242001:db8::/32");
     expect(JSON.parse((await page.locator('dt:text-is("Metadata") + dd pre').textContent())!)).toEqual({ team: "billing", tier: 2 });
     // Owners cannot change limits, quota, allowlist or metadata through the API: read-only here.
@@ -255,6 +257,8 @@ describe("the key detail screen", () => {
     // The admin's usage view (admin.keyUsage) counts that request.
     await page.getByRole("button", { name: "Refresh" }).click();
     await page.getByRole("table", { name: /Requests in the last 24 hours/ }).getByRole("row", { name: "OK 1" }).waitFor();
+    // The key was re-read too (admin.apiKeys.get): its quota counts that request.
+    await page.locator('dt:text-is("Quota") + dd').getByText("300 requests a day (UTC): 1 used, 299 left").waitFor();
 
     // A server-side refusal is shown in the API's words, with the field it names.
     await page.getByLabel("IP allowlist").fill("not-an-address");
@@ -277,7 +281,8 @@ describe("the key detail screen", () => {
     const ends = keyRows().find((r) => r.id === k.id)!.expires_at! - rolledAt;
     expect(Math.abs(ends - 36 * 3_600_000)).toBeLessThan(60_000);
     expect(new URL(page.url()).hash).toBe(`#/admin/keys/${successor.id}`);
-    expect(await page.locator('dt:text-is("Quota") + dd').textContent()).toContain("300 requests a day (UTC)");
+    // The successor carries the quota and what was spent of it this period.
+    expect(await page.locator('dt:text-is("Quota") + dd').textContent()).toContain("300 requests a day (UTC): 1 used, 299 left");
     expect(await page.locator('dt:text-is("Owner") + dd').textContent()).toMatch(/^kim-/);
     expect(blocked).toEqual([]);
     await context.close();
@@ -309,8 +314,16 @@ describe("the key detail screen", () => {
     const { context, blocked, token } = await newUser();
     const k = ((await (await json("POST", "/api/keys", token, { name: "Charted" })).json()) as any).data;
     const page = await context.newPage();
+    const calls: string[] = [];
+    page.on("request", (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith("/trpc/")) calls.push(...decodeURIComponent(path.slice(6)).split(","));
+    });
     await page.goto(`/#/keys/${k.id}`);
     await page.getByRole("heading", { name: /Charted/, level: 1 }).waitFor();
+    // The screen reads the one key (keys.get), never the key list.
+    expect(calls).toContain("keys.get");
+    expect(calls.filter((c) => c.startsWith("keys.list") || c.startsWith("admin."))).toEqual([]);
     const totals = page.getByRole("table", { name: /Requests in the last 24 hours/ });
     await totals.getByRole("row", { name: "All 0" }).waitFor();
     await page.getByText("No requests with this key in the last 24 hours.").waitFor();
@@ -342,6 +355,15 @@ describe("the key detail screen", () => {
     const month = page.getByRole("table", { name: /Requests in the last 30 days, by outcome \(per day\)/ });
     await month.getByRole("row", { name: "All 4" }).waitFor();
     expect(await page.getByRole("button", { name: "30 days" }).getAttribute("aria-pressed")).toBe("true");
+
+    // Someone else's key, or an id that is no key at all: the same "not found" screen, no error.
+    const other = ((await (await json("POST", "/api/keys", (await newUser()).token, { name: "Not yours" })).json()) as any).data;
+    for (const id of [other.id, crypto.randomUUID()]) {
+      await page.goto(`/#/keys/${id}`);
+      await page.getByRole("heading", { name: "Key not found", level: 1 }).waitFor();
+      await page.getByText("There is no such key among yours.").waitFor();
+      expect(await page.getByText("Not yours").count()).toBe(0);
+    }
     expect(blocked).toEqual([]);
     await context.close();
   }, SLOW);
