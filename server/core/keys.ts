@@ -63,6 +63,12 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
     .prepare();
+  // One lookup whether the key is someone else's or no one's: the answer and the work are the same.
+  const ownById = db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, sql.placeholder("id")), eq(apiKeys.userId, sql.placeholder("userId"))))
+    .prepare();
   const byId = db
     .select({ key: apiKeys, userEmail: users.email })
     .from(apiKeys)
@@ -139,9 +145,9 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
 
     /** One of the caller's keys, revoked and retired ones too; anyone else's is as unknown as a made-up id (404). */
     get(userId: string, id: string): KeyRecord {
-      const found = byId.get({ id });
-      if (!found || found.key.userId !== userId) throw notFound("API key not found");
-      return toRecord(found.key);
+      const row = ownById.get({ id, userId });
+      if (!row) throw notFound("API key not found");
+      return toRecord(row);
     },
 
     /** Revokes one of the caller's own keys (anyone else's looks like it does not exist); no owner = an operator. */
