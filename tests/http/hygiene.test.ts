@@ -43,7 +43,7 @@ describe("HTTP hygiene", () => {
     expect(await json(res)).toMatchObject({ success: false, code: "METHOD_NOT_ALLOWED" });
     const byId = await fetch(`${srv.url}/api/keys/some-id`, { method: "PATCH" });
     expect(byId.status).toBe(405);
-    expect(byId.headers.get("allow")).toBe("DELETE");
+    expect(byId.headers.get("allow")).toBe("GET, DELETE, HEAD");
   });
 
   test("malformed JSON gets 400 BAD_REQUEST", async () => {
