@@ -1,18 +1,17 @@
-import type { Db } from "../../db/client.ts";
+import type { ChangeCounter } from "../../db/changes.ts";
 
 /**
- * Verified-key lookups kept in memory. Cleared on every change this process makes, and whenever
- * SQLite's data_version says another connection (a worker, the CLI) committed, so a revoked key
- * fails on the very next request everywhere.
+ * Lookups kept in memory while the database does not change. Cleared on every change this process makes, and
+ * whenever the change counter says any connection (the writer thread, a worker, the CLI) committed, so a revoked
+ * key fails on the very next request everywhere.
  */
-export function createKeyCache<T>(db: Db, max = 10_000) {
+export function createKeyCache<T>(changes: ChangeCounter, max = 10_000) {
   const entries = new Map<string, T>();
-  const version = db.$client.prepare<{ data_version: number }, []>("PRAGMA data_version");
-  let seen = version.get()!.data_version;
+  let seen = changes();
 
   return {
     get(hash: string, load: () => T | undefined): T | undefined {
-      const current = version.get()!.data_version;
+      const current = changes();
       if (current !== seen) {
         seen = current;
         entries.clear();

@@ -30,7 +30,7 @@ export type AuthenticatedKey = {
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
 export function createKeys(deps: CoreDeps) {
   const { db, work, clock, config } = deps;
-  const cache = createKeyCache<{ key: ApiKeyRow; user: UserRow }>(db);
+  const cache = createKeyCache<{ key: ApiKeyRow; user: UserRow }>(deps.changes);
   const lastUsed = createLastUsed(work, clock, deps.logger);
 
   const toRecord = (row: ApiKeyRow): KeyRecord => ({
@@ -60,7 +60,7 @@ export function createKeys(deps: CoreDeps) {
     return unauthorized(message);
   };
 
-  // A change this process made is visible to the cache at once (other processes' via data_version).
+  // A change this process made is visible to the cache at once (other processes' via the change counter).
   const changed = <T>(result: T): T => {
     cache.clear();
     return result;
