@@ -1,0 +1,82 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { Core } from "../core/index.ts";
+import { createRequestIds } from "../observability/request-id.ts";
+import { createClientIp } from "./clientip.ts";
+import { strictPolicy } from "./csp.ts";
+import type { AppEnv } from "./env.ts";
+
+/** What every answer carries (Hono's secureHeaders() defaults, as before), decided once. */
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = Object.freeze([
+  ["Cross-Origin-Resource-Policy", "same-origin"],
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+  ["Origin-Agent-Cluster", "?1"],
+  ["Referrer-Policy", "no-referrer"],
+  ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-DNS-Prefetch-Control", "off"],
+  ["X-Download-Options", "noopen"],
+  ["X-Frame-Options", "SAMEORIGIN"],
+  ["X-Permitted-Cross-Domain-Policies", "none"],
+  ["X-XSS-Protection", "0"],
+] as const);
+
+// Copying a Headers costs about as much as setting one header (~0.3 µs here): a JSON answer starts from a copy.
+const JSON_ANSWER = new Headers([
+  ["Content-Type", "application/json"],
+  ...SECURITY_HEADERS,
+  ["Content-Security-Policy", strictPolicy],
+] as [string, string][]);
+
+/** The headers of a JSON answer to this request: the frozen set and its request id; add to the copy freely. */
+export function answerHeaders(c: Context<AppEnv>): Headers {
+  const headers = new Headers(JSON_ANSWER);
+  headers.set("X-Request-Id", c.get("requestId"));
+  return headers;
+}
+
+/** For answers built elsewhere (pages, tRPC, Hono's own): the frozen set on top, a page's own CSP kept. */
+function finish(res: Response, requestId: string) {
+  const h = res.headers;
+  for (const [name, value] of SECURITY_HEADERS) h.set(name, value);
+  h.delete("X-Powered-By");
+  if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", strictPolicy);
+  h.set("X-Request-Id", requestId);
+}
+
+/**
+ * Outermost: names the request (id, client address, empty principal) and makes every answer carry the security
+ * headers, the CSP and the request id. It replaces four middleware (CSP, request id, context, secureHeaders) that
+ * set a dozen headers one by one on every answer.
+ */
+export function frame(core: Core): MiddlewareHandler<AppEnv> {
+  const { config, logger } = core.deps;
+  const clientIp = createClientIp(config.trustProxy, logger);
+  const requestIds = createRequestIds();
+  return async (c, next) => {
+    const requestId = requestIds(c.req.header("x-request-id"));
+    c.set("core", core);
+    c.set("principal", null);
+    c.set("authenticated", false);
+    c.set("requestId", requestId);
+    c.set("clientIp", clientIp(c));
+    // The common answer, c.json() with no header set before it, is built from the frozen set at once. Anything
+    // else (a header set first, a page, tRPC) gets Hono's own response and the frozen set on top afterwards.
+    const honoHeader = c.header;
+    const honoJson = c.json;
+    let plain = true;
+    let built: Response | undefined;
+    c.header = ((...args: Parameters<typeof honoHeader>) => {
+      plain = false;
+      return honoHeader(...args);
+    }) as typeof honoHeader;
+    c.json = ((object: unknown, status?: unknown, headers?: unknown) => {
+      if (!plain || c.finalized || headers !== undefined || (status !== undefined && typeof status !== "number")) {
+        return honoJson(object as never, status as never, headers as never);
+      }
+      built = new Response(JSON.stringify(object), { status: (status as number | undefined) ?? 200, headers: answerHeaders(c) });
+      return built;
+    }) as typeof honoJson;
+    await next();
+    if (c.res !== built) finish(c.res, requestId);
+  };
+}
