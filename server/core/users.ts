@@ -7,6 +7,7 @@ import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
 import type { AdminUser, adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
 import type { Hashing, Lane } from "./hashing.ts";
+import { createKeyCache } from "./keycache.ts";
 import { throttled, type Throttle } from "./throttle.ts";
 import type { Tokens } from "./tokens.ts";
 
@@ -60,6 +61,12 @@ export function createUsers(
   const dummyHash = hashPassword(crypto.randomUUID());
 
   const byId = db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
+  // A session is checked against its user's row on every request; the row is kept while the database does not change.
+  const sessionRows = createKeyCache<UserRow>(deps.changes);
+  const changed = () => {
+    sessionRows.clear();
+    onChange();
+  };
   const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder("email"))).prepare();
 
   const session = async (row: UserRow) => ({ ...(await tokens.issue(row)), user: toUser(row) });
@@ -83,7 +90,7 @@ export function createUsers(
   /** Ends every session of the user (and applies `patch` with it). */
   async function bump(id: string, patch: { passwordHash?: string } = {}) {
     const row = await work.write("users.update", { id, patch, endSessions: true, now: clock.now() });
-    onChange();
+    changed();
     return row;
   }
 
@@ -121,8 +128,8 @@ export function createUsers(
 
     /** The user behind a JWT, re-checked on every request: exists, active, current token version. */
     async authenticateToken(token: string): Promise<UserRow> {
-      const { userId, version } = await tokens.verify(token);
-      const row = byId.get({ id: userId });
+      const { userId, version } = tokens.verify(token);
+      const row = sessionRows.get(userId, () => byId.get({ id: userId }));
       if (!row || row.tokenVersion !== version) throw unauthorized("Invalid or expired token");
       if (!row.isActive) throw unauthorized("Account is deactivated");
       return row;
@@ -176,7 +183,7 @@ export function createUsers(
     /** Role, activation and key ceiling; never leaves the server without an active admin. */
     async adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): Promise<AdminUser> {
       const row = await work.write("users.adminUpdate", { id, patch, now: clock.now() });
-      onChange();
+      changed();
       return toAdminUser(row);
     },
 
