@@ -7,7 +7,7 @@ import type { CoreDeps } from "./deps.ts";
 import { allowsAddress, lifecycleFields, settingsValues } from "./key-lifecycle.ts";
 import type { KeyIdentity } from "./key-schemas.ts";
 import type { Quota } from "./quotas.ts";
-import { createKeyCache } from "./keycache.ts";
+import { createVersionedCache } from "./versioned-cache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
 import { held } from "./stores/key-live.ts";
@@ -30,7 +30,7 @@ export type AuthenticatedKey = {
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
 export function createKeys(deps: CoreDeps) {
   const { db, work, clock, config } = deps;
-  const cache = createKeyCache<{ key: ApiKeyRow; user: UserRow }>(deps.changes);
+  const cache = createVersionedCache<{ key: ApiKeyRow; user: UserRow }>(deps.changes);
   const lastUsed = createLastUsed(work, clock, deps.logger);
 
   const toRecord = (row: ApiKeyRow): KeyRecord => ({

@@ -7,7 +7,7 @@ import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
 import type { AdminUser, adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
 import type { Hashing, Lane } from "./hashing.ts";
-import { createKeyCache } from "./keycache.ts";
+import { createVersionedCache } from "./versioned-cache.ts";
 import { throttled, type Throttle } from "./throttle.ts";
 import type { Tokens } from "./tokens.ts";
 
@@ -62,7 +62,7 @@ export function createUsers(
 
   const byId = db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
   // A session is checked against its user's row on every request; the row is kept while the database does not change.
-  const sessionRows = createKeyCache<UserRow>(deps.changes);
+  const sessionRows = createVersionedCache<UserRow>(deps.changes);
   const changed = () => {
     sessionRows.clear();
     onChange();

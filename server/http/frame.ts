@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Core } from "../core/index.ts";
+import { isShared } from "../core/shared-values.ts";
 import { createRequestIds } from "../observability/request-id.ts";
 import { createClientIp } from "./clientip.ts";
 import { strictPolicy } from "./csp.ts";
@@ -32,6 +33,27 @@ export function answerHeaders(c: Context<AppEnv>): Headers {
   const headers = new Headers(JSON_ANSWER);
   headers.set("X-Request-Id", c.get("requestId"));
   return headers;
+}
+
+// Envelope texts of shared data (the cached feed pages: the same objects until the database changes), by data.
+const envelopes = new WeakMap<object, { meta: unknown; text: string }>();
+
+/**
+ * JSON.stringify of an answer body, done once per shared `data` for `{ success, data[, meta] }` envelopes: the text
+ * is the same bytes, since shared data (and meta) cannot have changed since.
+ */
+function bodyText(body: unknown): string {
+  const data = (body as { data?: unknown } | null)?.data;
+  if (!isShared(data)) return JSON.stringify(body);
+  const { success, meta, ...rest } = body as { success?: unknown; meta?: unknown };
+  if (success !== true || (meta !== undefined && !isShared(meta)) || Object.keys(rest).length !== 1) {
+    return JSON.stringify(body);
+  }
+  const hit = envelopes.get(data);
+  if (hit && hit.meta === meta) return hit.text;
+  const text = JSON.stringify(body);
+  envelopes.set(data, { meta, text });
+  return text;
 }
 
 /** For answers built elsewhere (pages, tRPC, Hono's own): the frozen set on top, a page's own CSP kept. */
@@ -73,7 +95,7 @@ export function frame(core: Core): MiddlewareHandler<AppEnv> {
       if (!plain || c.finalized || headers !== undefined || (status !== undefined && typeof status !== "number")) {
         return honoJson(object as never, status as never, headers as never);
       }
-      built = new Response(JSON.stringify(object), { status: (status as number | undefined) ?? 200, headers: answerHeaders(c) });
+      built = new Response(bodyText(object), { status: (status as number | undefined) ?? 200, headers: answerHeaders(c) });
       return built;
     }) as typeof honoJson;
     await next();
