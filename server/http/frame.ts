@@ -56,6 +56,21 @@ function bodyText(body: unknown): string {
   return text;
 }
 
+// Answers that already carry the frozen set, so the frame leaves them alone.
+const framed = new WeakSet<Response>();
+
+/**
+ * A JSON answer with the frozen set, the request id and `extra` (appended). For code that builds its own answer
+ * (c.json below, the tRPC door's direct queries), where nothing set a header through c.header() first.
+ */
+export function jsonAnswer(c: Context<AppEnv>, text: string, status = 200, extra?: Iterable<[string, string]>): Response {
+  const headers = answerHeaders(c);
+  if (extra) for (const [name, value] of extra) headers.append(name, value);
+  const res = new Response(text, { status, headers });
+  framed.add(res);
+  return res;
+}
+
 /** For answers built elsewhere (pages, tRPC, Hono's own): the frozen set on top, a page's own CSP kept. */
 function finish(res: Response, requestId: string) {
   const h = res.headers;
@@ -86,7 +101,6 @@ export function frame(core: Core): MiddlewareHandler<AppEnv> {
     const honoHeader = c.header;
     const honoJson = c.json;
     let plain = true;
-    let built: Response | undefined;
     c.header = ((...args: Parameters<typeof honoHeader>) => {
       plain = false;
       return honoHeader(...args);
@@ -95,10 +109,9 @@ export function frame(core: Core): MiddlewareHandler<AppEnv> {
       if (!plain || c.finalized || headers !== undefined || (status !== undefined && typeof status !== "number")) {
         return honoJson(object as never, status as never, headers as never);
       }
-      built = new Response(bodyText(object), { status: (status as number | undefined) ?? 200, headers: answerHeaders(c) });
-      return built;
+      return jsonAnswer(c, bodyText(object), (status as number | undefined) ?? 200);
     }) as typeof honoJson;
     await next();
-    if (c.res !== built) finish(c.res, requestId);
+    if (!framed.has(c.res)) finish(c.res, requestId);
   };
 }
