@@ -7,8 +7,9 @@ import { jsonAnswer } from "../http/frame.ts";
 import type { AppEnv } from "../http/env.ts";
 import type { Context } from "./init.ts";
 
+/** responseMeta with its headers as a record (appended to the answer's as the adapter appends them). */
 type Meta = (opts: { ctx?: unknown; errors: TRPCError[]; paths?: string[]; type: string; data: unknown[]; eagerGeneration: boolean }) =>
-  { headers?: Headers; status?: number };
+  { headers?: Record<string, string>; status?: number };
 type OnError = (opts: { error: TRPCError; path?: string; input: unknown; ctx?: unknown; type: string; req: Request }) => void;
 
 export type DirectOptions = {
@@ -16,7 +17,7 @@ export type DirectOptions = {
   endpoint: string;
   maxBatchSize: number;
   createContext: (c: HonoContext<AppEnv>) => Promise<Context>;
-  responseMeta: Meta;
+  answerMeta: Meta;
   onError: OnError;
 };
 
@@ -117,12 +118,12 @@ export function directQueries(opts: DirectOptions) {
         : { result: { data } },
     );
     const errors = results.map(([error]) => error);
-    const meta = opts.responseMeta({
+    const meta = opts.answerMeta({
       ctx, paths: calls.map((call) => call.path), data: bodies, errors: errors.filter((e) => e !== undefined),
       eagerGeneration: false, type: "query",
     });
     const extra: [string, string][] = [["vary", "trpc-accept, accept"]];
-    if (meta.headers) for (const pair of meta.headers) extra.push(pair);
+    if (meta.headers) for (const pair of Object.entries(meta.headers)) extra.push(pair);
     const status = meta.status || getHTTPStatusCode(bodies as never, errors as never);
     const json = batch ? transformTRPCResponse(config, bodies as never) : transformTRPCResponse(config, bodies[0] as never);
     return jsonAnswer(c, JSON.stringify(json), status, extra);

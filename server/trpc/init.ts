@@ -59,9 +59,16 @@ const t = initTRPC.context<RouterContext>().create({
 
 export const router = t.router;
 
+/**
+ * For `next({ ctx: unchanged<T>() })`: hands the same context object on, typed as T. tRPC copies the context (a
+ * spread of every property) whenever a middleware passes one; these middleware only narrow its type, and the
+ * object they would pass holds the very same values (mapErrors: the real Context; gate: the principal it checked).
+ */
+const unchanged = <T>() => undefined as unknown as T;
+
 /** Core's AppError becomes the tRPC error with the matching code (and so the matching HTTP status). */
-const mapErrors = t.middleware(async ({ ctx, next }) => {
-  const result = await next({ ctx: ctx as Context });
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next({ ctx: unchanged<Context>() });
   if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
     throw new TRPCError({ code: trpcCode[cause.code], message: cause.message, cause });
@@ -96,7 +103,8 @@ const gate = (check: (p: Principal | null) => Principal, opts: { keys: boolean }
     const refund = async () => quota && (await ctx.core.quotas.refund(quota));
     let result;
     try {
-      result = await next({ ctx: { principal: check(ctx.principal) } });
+      check(ctx.principal); // returns ctx.principal itself, or throws
+      result = await next({ ctx: unchanged<{ principal: Principal }>() });
     } catch (e) {
       await refund();
       throw e;

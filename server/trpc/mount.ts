@@ -41,7 +41,8 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
     c.set("principal", ctx.principal);
     return ctx;
   };
-  const responseMeta = ({ ctx, errors }: { ctx?: unknown; errors: TRPCError[] }) => {
+  /** The headers of a tRPC answer (rate limit, quota, Retry-After), and the failure noted for the access log. */
+  const answerMeta = ({ ctx, errors }: { ctx?: unknown; errors: TRPCError[] }) => {
     // The router's context type is opaque (see RouterContext); this is the Context createContext made.
     const context = ctx as Context | undefined;
     const first = errors[0];
@@ -49,15 +50,16 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
       const cause = first.cause instanceof AppError ? first.cause : undefined;
       context?.noteFailure?.({ code: cause?.code ?? first.code, reason: cause?.message ?? first.code });
     }
-    const headers = new Headers({
+    const headers: Record<string, string> = {
       ...(context?.rate.last ? core.limits.headers(context.rate.last) : {}),
       ...(context?.rate.quota ? core.quotas.headers(context.rate.quota) : {}),
-    });
+    };
     // A throttle's 429 (login, invalid keys) says when to come back, as it does over REST.
     const retryAfter = Math.max(0, ...errors.map((e) => (e.cause instanceof AppError && e.cause.retryAfter) || 0));
-    if (retryAfter > 0 && !headers.has("retry-after")) headers.set("Retry-After", String(retryAfter));
+    if (retryAfter > 0 && !Object.keys(headers).some((k) => k.toLowerCase() === "retry-after")) headers["Retry-After"] = String(retryAfter);
     return { headers };
   };
+  const responseMeta = (opts: { ctx?: unknown; errors: TRPCError[] }) => ({ headers: new Headers(answerMeta(opts).headers) });
   const onError = ({ error, path }: { error: TRPCError; path?: string }) => {
     if (error.code === "INTERNAL_SERVER_ERROR") {
       core.deps.logger.error("trpc error", { path, ...describeError(error.cause ?? error) });
@@ -74,6 +76,6 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
     onError,
   });
   // GET queries, single or batched (what clients send most), skip the fetch adapter: the same steps, see direct.ts.
-  const direct = directQueries({ router: appRouter, endpoint: "/trpc", maxBatchSize: MAX_BATCH, createContext, responseMeta, onError });
+  const direct = directQueries({ router: appRouter, endpoint: "/trpc", maxBatchSize: MAX_BATCH, createContext, answerMeta, onError });
   app.use("/trpc/*", (c, next) => direct(c) ?? adapter(c, next));
 }
