@@ -31,6 +31,7 @@ export type Credentials = {
   apiKey?: string | null;
   /** The console's session cookie, passed only when the door judged the request same-origin. */
   sessionCookie?: string | null;
+  /** May be a getter: it is read only when a check needs it (an allowlist, a throttle). */
   clientIp: string;
 };
 
@@ -51,7 +52,7 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
     return { userId: row.id, role: row.role, user: toUser(row), via: "jwt", cookie: true };
   }
   try {
-    const key = core.keys.authenticate(creds.apiKey.trim(), creds.clientIp);
+    const key = core.keys.authenticate(creds.apiKey.trim(), () => creds.clientIp);
     const { user } = key;
     return {
       userId: user.id, role: user.role, user, via: "apiKey",

@@ -126,7 +126,7 @@ export function createKeys(deps: CoreDeps) {
     },
 
     /** The key's owner and limits, or a 401 that says why (unknown keys stay generic), or 403 from elsewhere. */
-    authenticate(plaintext: string, clientIp: string): AuthenticatedKey {
+    authenticate(plaintext: string, clientIp: () => string): AuthenticatedKey {
       if (!isWellFormedKey(plaintext)) throw deny("invalid", "Invalid API key");
       const hash = digestKey(plaintext);
       const found = cache.get(hash, () => byDigest.get({ hash }));
@@ -138,7 +138,7 @@ export function createKeys(deps: CoreDeps) {
         throw deny("expired", key.rotatedTo ? "API key has been rotated" : "API key has expired");
       }
       if (!user.isActive) throw deny("owner_deactivated", "Account is deactivated");
-      if (!allowsAddress(key, clientIp)) throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
+      if (key.allowedIps && !allowsAddress(key, clientIp())) throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
       lastUsed.touch(key.id);
       deps.metrics?.keyVerified("ok");
       const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };

@@ -71,7 +71,7 @@ export function directQueries(opts: DirectOptions) {
     let ctx: (Context & { env: unknown }) | undefined;
     let ctxError: TRPCError | undefined;
     try {
-      ctx = { ...(await opts.createContext(c)), env: c.env }; // the adapter adds env too
+      ctx = Object.assign(await opts.createContext(c), { env: c.env }); // the adapter adds env too (by a copy)
     } catch (cause) {
       ctxError = getTRPCErrorFromUnknown(cause);
     }

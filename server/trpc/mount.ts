@@ -24,7 +24,10 @@ export function trpcRoute(path: string): string | null {
 export function mountTrpc(app: Hono<AppEnv>, core: Core) {
   const createContext = async (c: HonoContext<AppEnv>): Promise<Context> => {
     const ctx: Context = {
-      core, principal: null, authError: null, clientIp: c.get("clientIp"), rate: {},
+      core, principal: null, authError: null, rate: {},
+      get clientIp() {
+        return c.get("clientIp"); // worked out on first use, as over REST
+      },
       noteFailure: (failure) => c.set("failure", failure),
     };
     try {
@@ -32,7 +35,9 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
         authorization: c.req.header("authorization"),
         apiKey: c.req.header("x-api-key"),
         sessionCookie: sessionCredential(c, core.deps.config.trustProxy),
-        clientIp: ctx.clientIp,
+        get clientIp() {
+          return ctx.clientIp;
+        },
       });
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
