@@ -1,10 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { Core } from "../core/index.ts";
 import { AppError, issueDetails } from "../errors.ts";
 import { observeRequests } from "../observability/access-log.ts";
 import { metricsEndpoint } from "../observability/endpoint.ts";
 import { mountTrpc, trpcRoute } from "../trpc/mount.ts";
+import { bodyChecks } from "./body-checks.ts";
 import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
 import { fail } from "./envelope.ts";
@@ -12,7 +12,7 @@ import { notFoundOrMethod, onError } from "./errors.ts";
 import { frame } from "./frame.ts";
 import { sameOriginMutations } from "./csrf.ts";
 import { landingRoutes } from "./landing.ts";
-import { authenticate, requireJson } from "./middleware.ts";
+import { authenticate } from "./middleware.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { articleRoutes } from "./routes/articles.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -40,11 +40,7 @@ export function createApp(core: Core) {
   app.use("*", sameOriginMutations(config.trustProxy));
   // Routes that accept API keys: charge the key before any body check, so every answer carries its headers.
   for (const path of KEY_PATHS) app.use(path, authenticate({ keys: true }));
-  app.use(
-    "*",
-    bodyLimit({ maxSize: MAX_BODY, onError: (c) => fail(c, new AppError("PAYLOAD_TOO_LARGE", "Request body exceeds 1 MiB")) }),
-  );
-  app.use("/api/*", requireJson);
+  app.use("*", bodyChecks(MAX_BODY));
 
   app.route("/api", healthRoutes);
   app.route("/api/auth", authRoutes);
