@@ -10,6 +10,7 @@ import type { Quota } from "./quotas.ts";
 import { createVersionedCache } from "./versioned-cache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
+import { share } from "./shared-values.ts";
 import { held } from "./stores/key-live.ts";
 import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, keysQuery, Scope, User } from "./schemas.ts";
 import { toUser } from "./users.ts";
@@ -32,6 +33,8 @@ export function createKeys(deps: CoreDeps) {
   const { db, work, clock, config } = deps;
   const cache = createVersionedCache<{ key: ApiKeyRow; user: UserRow }>(deps.changes);
   const lastUsed = createLastUsed(work, clock, deps.logger);
+  // What a cached row says about its caller, worked out once per row (the checks run on every request).
+  const callers = new WeakMap<object, AuthenticatedKey>();
 
   const toRecord = (row: ApiKeyRow): KeyRecord => ({
     id: row.id,
@@ -141,12 +144,17 @@ export function createKeys(deps: CoreDeps) {
       if (key.allowedIps && !allowsAddress(key, clientIp())) throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
       lastUsed.touch(key.id);
       deps.metrics?.keyVerified("ok");
-      const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };
-      const quota = key.quotaLimit && key.quotaPeriod ? { limit: key.quotaLimit, period: key.quotaPeriod } : null;
-      return {
-        keyId: key.id, keyPrefix: key.keyPrefix, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit,
-        userRateLimit: user.rateLimit, identity, quota,
-      };
+      let caller = callers.get(found);
+      if (!caller) {
+        const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };
+        const quota = key.quotaLimit && key.quotaPeriod ? { limit: key.quotaLimit, period: key.quotaPeriod } : null;
+        caller = share({
+          keyId: key.id, keyPrefix: key.keyPrefix, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit,
+          userRateLimit: user.rateLimit, identity, quota,
+        });
+        callers.set(found, caller);
+      }
+      return caller;
     },
 
     adminList(q: z.infer<typeof adminKeysQuery>) {

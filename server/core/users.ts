@@ -7,6 +7,7 @@ import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
 import type { AdminUser, adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
 import type { Hashing, Lane } from "./hashing.ts";
+import { share } from "./shared-values.ts";
 import { createVersionedCache } from "./versioned-cache.ts";
 import { throttled, type Throttle } from "./throttle.ts";
 import type { Tokens } from "./tokens.ts";
@@ -23,6 +24,13 @@ export const toUser = (row: UserRow): User => ({
   isActive: row.isActive,
   createdAt: row.createdAt,
 });
+const sessionUsers = new WeakMap<UserRow, User>();
+/** toUser for a row that requests share (a cached session row): made once per row, and frozen. */
+export const sharedUser = (row: UserRow): User => {
+  let user = sessionUsers.get(row);
+  if (!user) sessionUsers.set(row, (user = share(toUser(row))));
+  return user;
+};
 const toAdminUser = (row: UserRow): AdminUser => ({ ...toUser(row), rateLimit: row.rateLimit });
 
 /**

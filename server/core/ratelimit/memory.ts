@@ -170,8 +170,8 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
   if (unref) timer?.unref();
 
   const current: BucketState = { tokens: 0, updatedAt: 0 }; // reused: decide only reads it
-  /** The decision for one bucket at `now`; with `apply`, also stores the bucket's new level. */
-  const spend = (key: string, limit: number, windowMs: number, cost: number, now: number, apply: boolean) => {
+  /** The decision for one bucket at `now`; with `apply`, also stores the bucket's new level ("allowed": only then). */
+  const spend = (key: string, limit: number, windowMs: number, cost: number, now: number, apply: boolean | "allowed") => {
     hashKey(key);
     let s = find(lo, hi);
     if (s >= 0) {
@@ -179,7 +179,7 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
       current.updatedAt = f64[4 * s + 1]!;
     }
     const { decision, next } = decide(s < 0 ? undefined : current, limit, now, windowMs, cost);
-    if (!apply) return decision;
+    if (!apply || (apply === "allowed" && !decision.allowed)) return decision;
     if (s < 0) {
       // A full bucket is the same as none (e.g. a peek at a new key): don't spend memory on it.
       if (next.tokens >= limit) return decision;
@@ -203,6 +203,11 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
     // Synchronous, so nothing can spend between the look and the spend: all-or-nothing without a lock.
     consumeAll(charges) {
       const now = clock.now();
+      // One bucket: the look and the spend are one decision (same state, same time), so one hash and probe.
+      if (charges.length === 1) {
+        const c = charges[0]!;
+        return [spend(c.key, c.limit, c.windowMs ?? 60_000, c.cost ?? 1, now, "allowed")];
+      }
       const look = charges.map((c) => spend(c.key, c.limit, c.windowMs ?? 60_000, c.cost ?? 1, now, false));
       if (!look.every((d) => d.allowed)) return look;
       return charges.map((c) => spend(c.key, c.limit, c.windowMs ?? 60_000, c.cost ?? 1, now, true));

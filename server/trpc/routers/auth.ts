@@ -1,10 +1,11 @@
+import { whoAmI } from "../../auth/principal.ts";
 import { changePasswordInput, loginInput, logoutAllInput, registerInput } from "../../core/schemas.ts";
 import { authedProcedure, jwtProcedure, publicProcedure, router } from "../init.ts";
 
 export const authRouter = router({
   register: publicProcedure.input(registerInput).mutation(({ ctx, input }) => ctx.core.users.register(input, ctx.clientIp)),
   login: publicProcedure.input(loginInput).mutation(({ ctx, input }) => ctx.core.users.login(input, ctx.clientIp)),
-  me: authedProcedure.query(({ ctx }) => (ctx.principal.key ? { ...ctx.principal.user, key: ctx.principal.key } : ctx.principal.user)),
+  me: authedProcedure.query(({ ctx }) => whoAmI(ctx.principal)),
   changePassword: jwtProcedure
     .input(changePasswordInput)
     .mutation(({ ctx, input }) => ctx.core.users.changePassword(ctx.principal.userId, input)),
