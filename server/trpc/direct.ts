@@ -3,6 +3,7 @@ import {
   getErrorShape, getHTTPStatusCode, getTRPCErrorFromUnknown, transformTRPCResponse,
 } from "@trpc/server/unstable-core-do-not-import";
 import type { Context as HonoContext } from "hono";
+import { isShared } from "../core/shared-values.ts";
 import { jsonAnswer } from "../http/frame.ts";
 import type { AppEnv } from "../http/env.ts";
 import type { Context } from "./init.ts";
@@ -35,6 +36,7 @@ export function directQueries(opts: DirectOptions) {
   const { router, endpoint } = opts;
   const config = router._def._config;
   const prefix = `${endpoint}/`;
+  const texts = new WeakMap<object, string>();
   const queries = new Map<string, AnyTRPCProcedure>();
   for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, AnyTRPCProcedure>)) {
     if (procedure._def.type === "query") queries.set(path, procedure);
@@ -125,7 +127,17 @@ export function directQueries(opts: DirectOptions) {
     const extra: [string, string][] = [["vary", "trpc-accept, accept"]];
     if (meta.headers) for (const pair of Object.entries(meta.headers)) extra.push(pair);
     const status = meta.status || getHTTPStatusCode(bodies as never, errors as never);
-    const json = batch ? transformTRPCResponse(config, bodies as never) : transformTRPCResponse(config, bodies[0] as never);
-    return jsonAnswer(c, JSON.stringify(json), status, extra);
+    return jsonAnswer(c, bodyText(bodies, batch), status, extra);
+  }
+
+  /** The answer's JSON; for one call whose data is shared (a cached feed page), made once per value. */
+  function bodyText(bodies: unknown[], batch: boolean): string {
+    if (batch) return JSON.stringify(transformTRPCResponse(config, bodies as never));
+    const only = bodies[0] as { result?: { data: unknown } };
+    const data = only.result?.data;
+    if (!isShared(data)) return JSON.stringify(transformTRPCResponse(config, only as never));
+    let text = texts.get(data);
+    if (text === undefined) texts.set(data, (text = JSON.stringify(transformTRPCResponse(config, only as never))));
+    return text;
   }
 }
