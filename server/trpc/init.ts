@@ -66,13 +66,13 @@ export const router = t.router;
  */
 const unchanged = <T>() => undefined as unknown as T;
 
+/** Core's AppError as the tRPC error with the matching code (and so the matching HTTP status). */
+const toTrpc = (cause: AppError) => new TRPCError({ code: trpcCode[cause.code], message: cause.message, cause });
+
 /** Core's AppError becomes the tRPC error with the matching code (and so the matching HTTP status). */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next({ ctx: unchanged<Context>() });
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: trpcCode[cause.code], message: cause.message, cause });
-  }
+  if (!result.ok && result.error.cause instanceof AppError) throw toTrpc(result.error.cause);
   return result;
 });
 
@@ -94,23 +94,31 @@ export const publicProcedure = t.procedure.use(mapErrors);
 /**
  * The REST door's order: a procedure that takes keys charges the key first, then applies its rule (so a call
  * refused for a missing scope still spends a token); a JWT-only one refuses a key without charging it.
+ * It also does mapErrors' work, in the same step rather than a middleware of its own (tRPC copies its options
+ * at every step of every call).
  */
 const gate = (check: (p: Principal | null) => Principal, opts: { keys: boolean }) =>
-  publicProcedure.use(async ({ ctx, next }) => {
-    if (ctx.authError) throw ctx.authError;
-    const quota = opts.keys ? await chargeKey(ctx) : null;
-    // Only successful calls count against a quota: a call that fails gives its unit back.
-    const refund = async () => quota && (await ctx.core.quotas.refund(quota));
-    let result;
+  t.procedure.use(async ({ ctx: given, next }) => {
+    const ctx = given as Context;
     try {
-      check(ctx.principal); // returns ctx.principal itself, or throws
-      result = await next({ ctx: unchanged<{ principal: Principal }>() });
+      if (ctx.authError) throw ctx.authError;
+      const quota = opts.keys ? await chargeKey(ctx) : null;
+      // Only successful calls count against a quota: a call that fails gives its unit back.
+      const refund = async () => quota && (await ctx.core.quotas.refund(quota));
+      let result;
+      try {
+        check(ctx.principal); // returns ctx.principal itself, or throws
+        result = await next({ ctx: unchanged<Context & { principal: Principal }>() });
+      } catch (e) {
+        await refund();
+        throw e;
+      }
+      if (!result.ok) await refund();
+      if (!result.ok && result.error.cause instanceof AppError) throw result.error.cause;
+      return result;
     } catch (e) {
-      await refund();
-      throw e;
+      throw e instanceof AppError ? toTrpc(e) : e;
     }
-    if (!result.ok) await refund();
-    return result;
   });
 
 export const authedProcedure = gate(requireAuth, { keys: true });
