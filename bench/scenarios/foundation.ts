@@ -1,23 +1,30 @@
-// 1. Foundation: health, /api/auth/me with a JWT and with a key (REST and tRPC), each against bare Bun and health.
-import { prepare, withKeys } from "../lib/api.ts";
+// 1. Foundation: health, /api/auth/me with a JWT and with a key (REST and tRPC), each against bare Bun and health;
+// with BENCH_BASELINE_ROOT=<another checkout> the same four routes on that checkout's server too, interleaved.
+import { join } from "node:path";
+import { prepare, withKeys, type Fixture } from "../lib/api.ts";
 import { CONNECTIONS, DURATION_MS, KEYS, ROUNDS } from "../lib/config.ts";
 import type { LoadRequest } from "../lib/load.ts";
-import { BARE, interleaved, type Measured } from "../lib/measure.ts";
+import { BARE, interleaved, type Case, type Measured } from "../lib/measure.ts";
 import { fmt, loadRow, table, verdict } from "../lib/report.ts";
-import { startServer } from "../lib/servers.ts";
+import { startServer, type Server } from "../lib/servers.ts";
 
 export async function run() {
   const server = await startServer("foundation");
   const fx = await prepare(server.url);
   const health: LoadRequest[] = [{ path: "/api/health" }];
-  const jwt: LoadRequest[] = [{ path: "/api/auth/me", headers: { Authorization: `Bearer ${fx.token}` } }];
-  const r = await interleaved([
-    { name: "health", base: server.url, pid: server.pid, requests: health },
-    { name: "jwt", base: server.url, pid: server.pid, requests: jwt },
-    { name: "key", base: server.url, pid: server.pid, requests: withKeys(fx.keys, "/api/auth/me") },
-    { name: "trpc", base: server.url, pid: server.pid, requests: withKeys(fx.keys, "/trpc/auth.me") },
-  ]);
+  const routes = (s: Server, f: Fixture, suffix = ""): Case[] => [
+    { name: `health${suffix}`, base: s.url, pid: s.pid, requests: health },
+    { name: `jwt${suffix}`, base: s.url, pid: s.pid, requests: [{ path: "/api/auth/me", headers: { Authorization: `Bearer ${f.token}` } }] },
+    { name: `key${suffix}`, base: s.url, pid: s.pid, requests: withKeys(f.keys, "/api/auth/me") },
+    { name: `trpc${suffix}`, base: s.url, pid: s.pid, requests: withKeys(f.keys, "/trpc/auth.me") },
+  ];
+  const baselineRoot = process.env.BENCH_BASELINE_ROOT;
+  const before = baselineRoot ? await startServer("foundation-baseline", { script: join(baselineRoot, "bench/server.ts") }) : undefined;
+  const cases = routes(server, fx);
+  if (before) cases.push(...routes(before, await prepare(before.url), " (baseline)"));
+  const r = await interleaved(cases);
   await server.stop();
+  await before?.stop();
   const [bare, h, j, k, t] = [BARE, "health", "jwt", "key", "trpc"].map((n) => r.get(n)!) as [Measured, Measured, Measured, Measured, Measured];
   const cpu = (x: Measured) => x.cpuUs ?? NaN;
   const vs = (x: Measured) => ({ "× health req/s": fmt.x(x.rps / h.rps), "× health p99": fmt.x(x.p99Ms / h.p99Ms) });
@@ -26,6 +33,9 @@ export async function run() {
     ["req/s", "p50 ms", "p99 ms", "non-2xx", "× bare Bun", "CPU µs/req", "× bare Bun (CPU)", "× health req/s", "× health p99", "× REST key route"],
     [
       loadRow("bare `Bun.serve` JSON route (baseline)", bare, {}, bare),
+      ...(before
+        ? ["health", "jwt", "key", "trpc"].map((n) => loadRow(`${n} on ${baselineRoot} (before)`, r.get(`${n} (baseline)`)!, {}, bare))
+        : []),
       loadRow("`GET /api/health`", h, vs(h), bare),
       loadRow("`GET /api/auth/me`, JWT", j, vs(j), bare),
       loadRow(`\`GET /api/auth/me\`, X-API-Key (${KEYS} keys rotated)`, k, vs(k), bare),
