@@ -102,7 +102,7 @@ export function directQueries(opts: DirectOptions) {
         throw new TRPCError({ code: "BAD_REQUEST", message: cause instanceof Error ? cause.message : "Invalid input", cause });
       }));
 
-    const settled = calls.map(async ({ path, procedure }, index): Promise<[TRPCError | undefined, unknown]> => {
+    const settle = async ({ path, procedure }: Call, index: number): Promise<[TRPCError | undefined, unknown]> => {
       try {
         if (ctxError) throw ctxError;
         const getRawInput = async () => (await readInputs())[index];
@@ -112,8 +112,9 @@ export function directQueries(opts: DirectOptions) {
         opts.onError({ error, path, input: inputs?.[index], ctx, type: "query", req });
         return [error, undefined];
       }
-    });
-    const results = await Promise.all(settled);
+    };
+    // Every call starts at once, as in resolveResponse.
+    const results = calls.length === 1 ? [await settle(calls[0]!, 0)] : await Promise.all(calls.map(settle));
     const bodies = results.map(([error, data], index) =>
       error
         ? { error: getErrorShape({ config, ctx, error, input: inputs?.[index], path: calls[index]!.path, type: "query" }) }
@@ -126,7 +127,8 @@ export function directQueries(opts: DirectOptions) {
     });
     const extra: [string, string][] = [["vary", "trpc-accept, accept"]];
     if (meta.headers) for (const pair of Object.entries(meta.headers)) extra.push(pair);
-    const status = meta.status || getHTTPStatusCode(bodies as never, errors as never);
+    const failed = errors.some((e) => e !== undefined);
+    const status = meta.status || (failed ? getHTTPStatusCode(bodies as never, errors as never) : 200);
     return jsonAnswer(c, bodyText(bodies, batch), status, extra);
   }
 
