@@ -10,7 +10,7 @@ import { createLogger } from "../server/logger.ts";
 
 const N = Number(process.argv[2] ?? 5000);
 const dataDir = mkdtempSync(join(tmpdir(), "argus-keycost-"));
-const core = await bootCore(testConfig({ dataDir, rateLimitPerMinute: 100_000 }), {
+const core = await bootCore(testConfig({ dataDir, rateLimitPerMinute: 100_000, userRateLimitPerMinute: 0 }), {
   logger: createLogger("warn", () => {}),
   passwordCost: { memoryCost: 1024, timeCost: 1 },
 });

@@ -1,7 +1,7 @@
 // What the access log and the metrics cost: `bun bench/observability.ts`.
 //
-// Two servers (bench/server.ts) in the same run, identical but for ARGUS_ACCESS_LOG and ARGUS_METRICS (both on vs
-// both off). Both log at `info`, so "on" really writes a line per request (to a file, as a service manager would
+// Two servers (bench/server.ts) in the same run, identical but for ARGUS_ACCESS_LOG, ARGUS_METRICS and ARGUS_USAGE
+// (all three on vs all three off). Both log at `info`, so "on" really writes a line per request (to a file, as a service manager would
 // take it). The key route (`GET /api/auth/me`, X-API-Key, 16 keys rotated) is loaded on each, interleaved over
 // BENCH_ROUNDS rounds, best round kept. Target: on ≥ 0.9× off req/s.
 // Beside req/s, each server's own CPU time per request (/proc/<pid>/stat, over the measured window only): other
@@ -110,8 +110,8 @@ async function measure(server: Server, keys: string[]): Promise<Round> {
 }
 
 async function main() {
-  const on = await startServer("on", { ARGUS_ACCESS_LOG: "true", ARGUS_METRICS: "true" });
-  const off = await startServer("off", { ARGUS_ACCESS_LOG: "false", ARGUS_METRICS: "false" });
+  const on = await startServer("on", { ARGUS_ACCESS_LOG: "true", ARGUS_METRICS: "true", ARGUS_USAGE: "true" });
+  const off = await startServer("off", { ARGUS_ACCESS_LOG: "false", ARGUS_METRICS: "false", ARGUS_USAGE: "false" });
   const best = new Map<string, Round>();
   const leastCpu = new Map<string, number>();
   const requests = new Map([[on, await keysOn(on.url)], [off, await keysOn(off.url)]]);
@@ -135,7 +135,7 @@ async function main() {
   const ratio = a.rps / b.rps;
   console.log(`\n### Observability (${CONNECTIONS} connections, ${DURATION_MS / 1000} s, best of ${ROUNDS}, ${a.tool})\n`);
   console.log("| key route `GET /api/auth/me` | req/s | p50 ms | p99 ms | CPU µs/req (least) | non-2xx |\n|---|---:|---:|---:|---:|---:|");
-  for (const [name, r, key] of [["access log + metrics on", a, "on"], ["both off", b, "off"]] as const) {
+  for (const [name, r, key] of [["access log + metrics + usage on", a, "on"], ["all three off", b, "off"]] as const) {
     const cpu = leastCpu.get(key)!.toFixed(1);
     console.log(`| ${name} | ${Math.round(r.rps).toLocaleString("en")} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${cpu} | ${r.non2xx + r.errors} |`);
   }
@@ -156,7 +156,7 @@ async function inProcess(): Promise<{ on: number; off: number }> {
   const app = async (on: boolean) => {
     const dataDir = mkdtempSync(join(tmpdir(), "argus-bench-obs-app-"));
     onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = testConfig({ dataDir, accessLog: on, metrics: on, rateLimitPerMinute: 1e9, userRateLimitPerMinute: 0 });
+    const config = testConfig({ dataDir, accessLog: on, metrics: on, usage: on, rateLimitPerMinute: 1e9, userRateLimitPerMinute: 0 });
     const core = await bootCore(config, { logger: createLogger("info", lines) });
     onCleanup(() => core.close());
     const a = createApp(core);

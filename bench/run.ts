@@ -18,6 +18,7 @@ const SCENARIOS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   memory: () => import("./scenarios/memory.ts"),
   fairness: () => import("./scenarios/fairness.ts"),
   lifecycle: () => import("./scenarios/lifecycle.ts"),
+  usage: () => import("./scenarios/usage.ts"),
 };
 
 async function main() {

@@ -4,10 +4,12 @@ import { api } from "./api.ts";
 import { Frame } from "./Frame.tsx";
 import { useRoute } from "./route.ts";
 import { Account } from "./screens/Account.tsx";
+import { AdminAudit } from "./screens/AdminAudit.tsx";
 import { AdminKeys } from "./screens/AdminKeys.tsx";
 import { AdminUsers } from "./screens/AdminUsers.tsx";
 import { ArticleView } from "./screens/ArticleView.tsx";
 import { Articles } from "./screens/Articles.tsx";
+import { KeyDetail } from "./screens/KeyDetail.tsx";
 import { Keys } from "./screens/Keys.tsx";
 import { queryClient } from "./trpc.ts";
 import { ErrorNote } from "./ui.tsx";
@@ -18,7 +20,7 @@ const screens = (admin: boolean) => [
   { path: "keys", label: "API keys" },
   { path: "articles", label: "Articles" },
   { path: "account", label: "Account" },
-  ...(admin ? [{ path: "admin/users", label: "Users" }, { path: "admin/keys", label: "All keys" }] : []),
+  ...(admin ? [{ path: "admin/users", label: "Users" }, { path: "admin/keys", label: "All keys" }, { path: "admin/audit", label: "Audit log" }] : []),
 ];
 
 /** Signed in: navigation, the screen the hash names, and sign-out. */
@@ -60,6 +62,10 @@ export function Shell({ user }: { user: Me }) {
       <ErrorNote error={logout.error} />
       {route[0] === "articles" && route[1] ? (
         <ArticleView id={route[1]} admin={admin} />
+      ) : route[0] === "keys" && route[1] ? (
+        <KeyDetail key={route[1]} id={route[1]} admin={false} />
+      ) : admin && route[0] === "admin" && route[1] === "keys" && route[2] ? (
+        <KeyDetail key={route[2]} id={route[2]} admin />
       ) : current === "keys" ? (
         <Keys />
       ) : current === "articles" ? (
@@ -70,6 +76,8 @@ export function Shell({ user }: { user: Me }) {
         <AdminUsers me={user} />
       ) : admin && current === "admin/keys" ? (
         <AdminKeys />
+      ) : admin && route[0] === "admin" && route[1] === "audit" ? (
+        <AdminAudit key={current} account={route[2] === "user" ? route[3] : undefined} />
       ) : (
         <section>
           <h1>Not found</h1>

@@ -1,5 +1,6 @@
 import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import type { inferRouterOutputs } from "@trpc/server";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
 // The one thing the console takes from the server: the router's type. No server code reaches the bundle.
@@ -33,3 +34,7 @@ export const trpcClient = createTRPCClient<AppRouter>({
 });
 
 export const trpc = createTRPCOptionsProxy<AppRouter>({ client: trpcClient, queryClient });
+export type { AppRouter };
+
+/** What each procedure answers, for screens that name a record's type. */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

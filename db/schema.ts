@@ -145,6 +145,18 @@ export const keyUsage = sqliteTable(
   (t) => [primaryKey({ columns: [t.keyId, t.unit, t.start] }), index("key_usage_unit_start_idx").on(t.unit, t.start)],
 );
 
+/**
+ * Change counters for in-memory caches: `keys` moves on any change to a key (but its lastUsedAt) or a user, `articles`
+ * on any article write; bumped by triggers (migration 0005), so every connection and process sees them. A cache
+ * checks PRAGMA data_version (free) and, when some commit happened, reads its counter: writes that cannot matter to
+ * it (quota spends, usage counts, lastUsedAt, audit events) no longer empty it. A column added to api_keys must be
+ * added to the `api_keys_generation` trigger's column list.
+ */
+export const generations = sqliteTable("generations", {
+  name: text("name").primaryKey(),
+  n: integer("n").notNull().default(0),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ArticleRow = typeof articles.$inferSelect;

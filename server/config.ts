@@ -24,8 +24,10 @@ const envSchema = z.object({
   ARGUS_WORKERS: int(1, 64).default(1),
   ARGUS_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   ARGUS_ACCESS_LOG: bool.default(true),
+  ARGUS_USAGE: bool.default(true),
   ARGUS_METRICS: bool.default(true),
   ARGUS_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").max(256).optional(),
+  ARGUS_AUDIT_RETENTION_DAYS: int(0, 36_500).default(365),
 });
 
 export type Config = {
@@ -51,9 +53,13 @@ export type Config = {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   /** One `info` line per request. */
   accessLog: boolean;
+  /** Count each key's requests by outcome (per-key usage). */
+  usage: boolean;
   /** Collect Prometheus metrics (served at /metrics to loopback, or to anyone with the token). */
   metrics: boolean;
   metricsToken?: string;
+  /** Audit events older than this many days are pruned in the background; 0 = kept for good. */
+  auditRetentionDays: number;
 };
 
 export class ConfigError extends Error {}
@@ -91,8 +97,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: e.ARGUS_WORKERS,
     logLevel: e.ARGUS_LOG_LEVEL,
     accessLog: e.ARGUS_ACCESS_LOG,
+    usage: e.ARGUS_USAGE,
     metrics: e.ARGUS_METRICS,
     metricsToken: e.ARGUS_METRICS_TOKEN,
+    auditRetentionDays: e.ARGUS_AUDIT_RETENTION_DAYS,
   };
 }
 

@@ -13,6 +13,7 @@ const QUIET_MS = 300;
 export function serve(core: Core, config: Config, opts: { reusePort?: boolean; onStopped?: (code: number) => void } = {}) {
   const { logger } = core.deps;
   const app = createApp(core);
+  core.audit.start();
   let inFlight = 0;
   let lastArrival = 0;
   let draining = false;

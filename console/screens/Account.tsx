@@ -2,8 +2,9 @@ import { useMutation } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { api } from "../api.ts";
 import type { Me } from "../Shell.tsx";
-import { queryClient } from "../trpc.ts";
+import { queryClient, trpc } from "../trpc.ts";
 import { ConfirmButton, ErrorNote, Field } from "../ui.tsx";
+import { SecurityEvents } from "./SecurityEvents.tsx";
 
 /** Profile, password change, and ending every session at once. */
 export function Account({ user }: { user: Me }) {
@@ -11,7 +12,10 @@ export function Account({ user }: { user: Me }) {
   const password = useMutation({
     mutationFn: api.changePassword,
     // The server swapped this browser's cookie for a fresh session; other sessions have ended.
-    onSuccess: () => form.current?.reset(),
+    onSuccess: () => {
+      form.current?.reset();
+      void queryClient.invalidateQueries({ queryKey: trpc.auth.events.pathKey() });
+    },
   });
   const [alsoKeys, setAlsoKeys] = useState(false);
   const everywhere = useMutation({ mutationFn: () => api.logoutAll(alsoKeys), onSuccess: () => queryClient.resetQueries() });
@@ -70,6 +74,8 @@ export function Account({ user }: { user: Me }) {
           onConfirm={() => everywhere.mutate()}
         />
       </div>
+
+      <SecurityEvents userId={user.id} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { queryClient, trpc } from "../trpc.ts";
 import { ConfirmButton, Empty, ErrorNote, Spinner } from "../ui.tsx";
 import { KeyTable, type KeyRow } from "./KeyTable.tsx";
+import { RollKey } from "./RollKey.tsx";
 import { LoadMore } from "./LoadMore.tsx";
 
 /** Every user's keys: filter, deactivate or reactivate, set a key's own limit, delete. */
@@ -40,6 +41,7 @@ export function AdminKeys() {
         <KeyTable
           rows={rows}
           owner
+          base="admin/keys"
           caption="Every user's API keys"
           action={(k) => (
             <span className="row">
@@ -47,6 +49,7 @@ export function AdminKeys() {
                 {k.isActive ? "Deactivate" : "Reactivate"}
                 <span className="visually-hidden"> {k.name}</span>
               </button>
+              <RollKey k={k} admin />
               <Relimit k={k} busy={update.isPending} onSave={(rateLimit) => update.mutate({ id: k.id, data: { rateLimit } })} />
               <ConfirmButton
                 label="Delete"

@@ -99,7 +99,10 @@ export function AdminUsers({ me }: { me: Me }) {
                     >
                       {u.isActive ? "Deactivate" : "Reactivate"}
                       <span className="visually-hidden"> {u.email}</span>
-                    </button>
+                    </button>{" "}
+                    <a href={`#/admin/audit/user/${encodeURIComponent(u.id)}`}>
+                      Activity<span className="visually-hidden"> of {u.email}</span>
+                    </a>
                   </td>
                 </tr>
               ))}

@@ -4,14 +4,17 @@ import { queryClient, trpc } from "../trpc.ts";
 import { ConfirmButton, Empty, ErrorNote, Spinner } from "../ui.tsx";
 import { CreateKey, type CreatedKey, NewKeyPanel } from "./CreateKey.tsx";
 import { KeyTable } from "./KeyTable.tsx";
+import { RollKey } from "./RollKey.tsx";
 import { LoadMore } from "./LoadMore.tsx";
 
 const PAGE = 25;
 
-/** The caller's keys: create (shown once), list, revoke. */
+/** The caller's keys: create (shown once), list, roll with a grace period, revoke; each name opens its details. */
 export function Keys() {
   const [created, setCreated] = useState<CreatedKey | null>(null);
-  const list = useInfiniteQuery(trpc.keys.list.infiniteQueryOptions({ limit: PAGE }, { getNextPageParam: (p) => p.nextCursor }));
+  const [withRevoked, setWithRevoked] = useState(false);
+  const input = withRevoked ? { limit: PAGE, includeRevoked: true } : { limit: PAGE };
+  const list = useInfiniteQuery(trpc.keys.list.infiniteQueryOptions(input, { getNextPageParam: (p) => p.nextCursor }));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.keys.list.pathKey() });
   const revoke = useMutation(trpc.keys.revoke.mutationOptions({ onSuccess: refresh }));
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -28,6 +31,10 @@ export function Keys() {
         <CreateKey onCreated={(k) => (setCreated(k), refresh())} />
       )}
       <h2>Your keys</h2>
+      <label className="check">
+        <input type="checkbox" checked={withRevoked} onChange={(e) => setWithRevoked(e.target.checked)} /> Also show revoked
+        keys and rolled keys whose overlap has ended
+      </label>
       <ErrorNote error={revoke.error} />
       {list.isPending ? (
         <Spinner label="Loading your keys" />
@@ -40,13 +47,18 @@ export function Keys() {
           rows={rows}
           caption="Your API keys"
           action={(k) => (
-            <ConfirmButton
-              label="Revoke"
-              question={`Revoke “${k.name}”? Programs using it stop working at once.`}
-              confirmLabel="Yes, revoke"
-              busy={revoke.isPending}
-              onConfirm={() => revoke.mutate({ id: k.id })}
-            />
+            <span className="row">
+              <RollKey k={k} />
+              {!k.revokedAt && (
+                <ConfirmButton
+                  label="Revoke"
+                  question={`Revoke “${k.name}”? Programs using it stop working at once.`}
+                  confirmLabel="Yes, revoke"
+                  busy={revoke.isPending}
+                  onConfirm={() => revoke.mutate({ id: k.id })}
+                />
+              )}
+            </span>
           )}
         />
       )}

@@ -36,8 +36,10 @@ export function describeConfig(c: Config): Record<string, string | number | bool
     ARGUS_WORKERS: c.workers,
     ARGUS_LOG_LEVEL: c.logLevel,
     ARGUS_ACCESS_LOG: c.accessLog,
+    ARGUS_USAGE: c.usage,
     ARGUS_METRICS: c.metrics,
     ARGUS_METRICS_TOKEN: c.metricsToken ? "***" : "(unset: loopback only)",
+    ARGUS_AUDIT_RETENTION_DAYS: c.auditRetentionDays,
   };
 }
 

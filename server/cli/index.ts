@@ -17,6 +17,8 @@ const commands: Record<string, () => Promise<Command>> = {
   seed: async () => (await import("./seed.ts")).seedCommand,
   config: async () => (await import("./config.ts")).configCommand,
   backup: async () => (await import("./backup.ts")).backupCommand,
+  audit: async () => (await import("./audit.ts")).auditCommand,
+  usage: async () => (await import("./usage.ts")).usageCommand,
 };
 
 /** What the process should do when a command returns: exit with a code, or keep running (the server). */

@@ -5,6 +5,7 @@ import { notFound } from "../errors.ts";
 import { InvalidValue, lookup, parse, required, validate, wholeNumber } from "./args.ts";
 import { withCore } from "./context.ts";
 import { emit, printable, table, when } from "./output.ts";
+import { keyUsageCommand } from "./usage.ts";
 
 const ownerByEmail = (core: Core, email: string) => {
   const row = core.users.findByEmail(email);
@@ -101,6 +102,8 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
     console.log(rolled.key);
   },
 
+  usage: keyUsageCommand,
+
   async "revoke-all"(args) {
     const { values } = parse(args, { email: { type: "string" } });
     const email = required(values.email, "email");
@@ -110,7 +113,7 @@ const subcommands: Record<string, (args: string[]) => Promise<void>> = {
   },
 };
 
-/** `argus keys <create|list|revoke|revoke-all|roll>`: key management for a named user, from the host. */
+/** `argus keys <create|list|revoke|revoke-all|roll|usage>`: key management for a named user, from the host. */
 export async function keysCommand(args: string[]) {
   const [sub, ...rest] = args;
   await lookup(subcommands, sub, "keys subcommand")(rest);

@@ -1,13 +1,13 @@
-import { badRequest, forbidden, notFound } from "../errors.ts";
+import { forbidden, notFound } from "../errors.ts";
 import type { Article, ArticleInput, ArticleListQuery } from "./article-schemas.ts";
+import { auditContext } from "./audit-context.ts";
 import type { CoreDeps } from "./deps.ts";
 import { articleById, latestArticles, listArticles, mayWalkFar } from "./stores/article-reads.ts";
 import { share } from "./shared-values.ts";
-import { createVersionedCache } from "./versioned-cache.ts";
+import { checkPublishedAt } from "./stores/article-writes.ts";
+import { createGeneration, createVersionedCache } from "./keycache.ts";
 
 export { ftsQuery } from "./stores/article-reads.ts";
-
-const DAY = 24 * 60 * 60 * 1000;
 
 /**
  * Articles: newest-first reads with keyset paging and full-text search; upserts keyed on url. Writes go to the
@@ -15,20 +15,10 @@ const DAY = 24 * 60 * 60 * 1000;
  */
 export function createArticles(deps: CoreDeps) {
   const { db, work, clock } = deps;
-  // The pages everyone asks for (latest, the unfiltered first page) come from memory while the database does not
-  // change, shared (frozen, the same objects every time), so the doors serialize each one once (http/frame.ts and
-  // the tRPC transformer).
-  const pages = createVersionedCache<Article[] | ArticlePage>(deps.changes, 256);
-
-  // A writer could otherwise pin an article to the top of every feed with a far-future date.
-  const checkDates = (inputs: ArticleInput[]) => {
-    const latest = clock.now() + DAY;
-    const bad = inputs.findIndex((a) => a.publishedAt.getTime() > latest);
-    if (bad >= 0) {
-      const field = inputs.length > 1 ? `articles.${bad}.publishedAt` : "publishedAt";
-      throw badRequest("Validation failed", [{ field, message: "must be at most 24 hours in the future" }]);
-    }
-  };
+  // The pages everyone asks for (latest, the unfiltered first page) come from memory while no article changes (the
+  // "articles" generation, any process), shared (frozen, the same objects every time), so the doors serialize each
+  // one once (http/frame.ts and the tRPC transformer).
+  const pages = createVersionedCache<Article[] | ArticlePage>(createGeneration(db, "articles", deps.changes), 256);
 
   return {
     /** The newest articles, ties broken by id so the order is stable. */
@@ -49,7 +39,7 @@ export function createArticles(deps: CoreDeps) {
 
     /** Creates, or replaces the article stored under the same url; never a second row for one url. */
     async upsert(input: ArticleInput): Promise<{ article: Article; created: boolean }> {
-      checkDates([input]);
+      checkPublishedAt([input], clock.now(), () => "publishedAt");
       const { articles, created } = await work.write("articles.upsert", { inputs: [input], now: clock.now() });
       pages.clear();
       return { article: articles[0]!, created: created === 1 };
@@ -57,16 +47,26 @@ export function createArticles(deps: CoreDeps) {
 
     /** All or nothing; a url repeated within the batch counts once as created, then as updated. */
     async upsertMany(inputs: ArticleInput[]) {
-      checkDates(inputs);
+      checkPublishedAt(inputs, clock.now(), (i) => `articles.${i}.publishedAt`);
       const result = await work.write("articles.upsert", { inputs, now: clock.now() });
-      pages.clear(); // the change counter says so too; this covers a connection that cannot see its own commits
+      pages.clear(); // the generation says so too; this covers a connection that cannot see its own commits
+      return result;
+    },
+
+    /**
+     * A batch straight from a REST body: parsed, validated, stored and serialized on the writer thread. Returns the
+     * answer's `data` as JSON text, ready to be spliced into the envelope.
+     */
+    async upsertManyJson(body: string): Promise<{ created: number; updated: number; json: string }> {
+      const result = await work.write("articles.upsertJson", { body, now: clock.now() });
+      pages.clear();
       return result;
     },
 
     /** Deleting is for admins, whichever credential they use; tags go with the article (FK cascade). */
     async remove(actor: { role: "user" | "admin" }, id: string) {
       if (actor.role !== "admin") throw forbidden("Admin access required");
-      await work.write("articles.delete", { id });
+      await work.write("articles.delete", { id, now: clock.now(), audit: auditContext() });
       pages.clear();
     },
   };

@@ -1,4 +1,5 @@
 import { createArticles } from "./articles.ts";
+import { createAudit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { createKeyLifecycle } from "./key-lifecycle.ts";
 import { createHashing } from "./hashing.ts";
@@ -6,12 +7,14 @@ import { createKeys } from "./keys.ts";
 import { createLimits } from "./limits.ts";
 import { createQuotas } from "./quotas.ts";
 import { createTokens } from "./tokens.ts";
+import { createUsage } from "./usage.ts";
 import { createUsers } from "./users.ts";
 
 /** Everything Argus does, built once per process and shared by both doors. */
 export function createCore(deps: CoreDeps) {
   const tokens = createTokens(deps.jwtSecret, deps.clock);
-  const keys = createKeys(deps);
+  const usage = createUsage(deps);
+  const keys = createKeys(deps, usage);
   const hashing = createHashing({
     concurrency: navigator.hardwareConcurrency,
     maxQueue: deps.config.hashQueueMax,
@@ -19,6 +22,7 @@ export function createCore(deps: CoreDeps) {
   });
   const users = createUsers(deps, tokens, () => keys.invalidate(), hashing, (userId) => keys.revokeAll(userId));
   const limits = createLimits(deps);
+  const audit = createAudit(deps);
   return {
     deps,
     tokens,
@@ -29,9 +33,13 @@ export function createCore(deps: CoreDeps) {
     quotas: createQuotas(deps),
     hashing,
     articles: createArticles(deps),
-    /** Writes pending key uses, stops the database threads, closes the limiter and this thread's connection. */
+    audit,
+    usage,
+    /** Writes pending key uses and usage counts, stops the database threads, closes the limiter and this thread's connection. */
     async close() {
+      audit.stop();
       await keys.close();
+      await usage.close();
       await deps.work.close();
       await deps.limiter.close();
       deps.db.$client.close();

@@ -5,8 +5,10 @@ import type { CoreDeps } from "./deps.ts";
 import type { keyLifecycleFields, keySettings, rollInput } from "./key-schemas.ts";
 import { digestKey, generateKey } from "./keyformat.ts";
 import type { Keys } from "./keys.ts";
+import type { Quota } from "./quotas.ts";
 import { tooManyRequests } from "../errors.ts";
 import { throttleKey } from "./address.ts";
+import { auditContext } from "./audit-context.ts";
 
 type Settings = { [K in keyof typeof keySettings]?: z.infer<(typeof keySettings)[K]> };
 type LifecycleFields = { [K in keyof typeof keyLifecycleFields]: z.infer<(typeof keyLifecycleFields)[K]> };
@@ -22,10 +24,14 @@ export const settingsValues = (s: Settings) => ({
   quotaPeriod: s.quota?.period ?? null,
 });
 
-export const lifecycleFields = (row: ApiKeyRow): LifecycleFields => ({
+/** The key's quota setting, or null when it has none. */
+export const quotaOf = (row: ApiKeyRow): Quota | null =>
+  row.quotaLimit && row.quotaPeriod ? { limit: row.quotaLimit, period: row.quotaPeriod } : null;
+
+/** The record's lifecycle fields but the quota (whose state takes a read: server/core/quotas.ts quotaReader). */
+export const lifecycleFields = (row: ApiKeyRow): Omit<LifecycleFields, "quota"> => ({
   meta: row.meta ?? null,
   allowedIps: row.allowedIps ?? null,
-  quota: row.quotaLimit && row.quotaPeriod ? { limit: row.quotaLimit, period: row.quotaPeriod } : null,
   revokedAt: row.revokedAt,
   revokedReason: row.revokedReason,
   rotatedTo: row.rotatedTo,
@@ -55,7 +61,7 @@ export function createKeyLifecycle(deps: CoreDeps, keys: Keys) {
         createdAt: new Date(clock.now()),
       };
       const { row, previous } = await work.write("keys.roll", {
-        id, userId, now: clock.now(), graceMs: input.gracePeriodSeconds * 1000, secret,
+        id, userId, now: clock.now(), graceMs: input.gracePeriodSeconds * 1000, secret, audit: auditContext(),
       });
       keys.invalidate();
       return { ...keys.record(row), key, previous: keys.record(previous) };
@@ -69,7 +75,7 @@ export function createKeyLifecycle(deps: CoreDeps, keys: Keys) {
       // Every report counts, found or not (counting only hits would be an oracle of its own).
       const d = await limiter.consume(`leak:${throttleKey(clientIp)}`, LEAK_REPORTS_PER_MINUTE, 60_000, 1);
       if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many leak reports from this address, try again later");
-      await work.write("keys.reportLeak", { hash: digestKey(plaintext.trim()), now: clock.now() });
+      await work.write("keys.reportLeak", { hash: digestKey(plaintext.trim()), now: clock.now(), audit: auditContext() });
       keys.invalidate();
     },
   };

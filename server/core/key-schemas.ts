@@ -61,11 +61,21 @@ export const rollInput = z.object({
 export const revokeInput = z.object({ reason: z.string().trim().min(1).max(200).nullish() }).strict();
 export const reportLeakInput = z.object({ key: z.string().max(200) }).strict();
 
+/** A key's quota as its record shows it: the setting and where the current period stands. */
+export const quotaStateSchema = z.object({
+  ...quotaSchema.shape,
+  /** Successful requests in the current period (a spend from an older period counts as 0). */
+  used: z.number().int(),
+  remaining: z.number().int(),
+  /** When the current period ends and `used` goes back to 0. */
+  resetAt: z.date(),
+});
+
 /** The lifecycle fields of every key record. */
 export const keyLifecycleFields = {
   meta: z.record(z.string(), z.unknown()).nullable(),
   allowedIps: z.array(z.string()).nullable(),
-  quota: quotaSchema.nullable(),
+  quota: quotaStateSchema.nullable(),
   revokedAt: z.date().nullable(),
   revokedReason: z.string().nullable(),
   rotatedTo: z.string().nullable(),

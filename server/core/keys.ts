@@ -1,13 +1,14 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys, users, type ApiKeyRow, type UserRow } from "../../db/schema.ts";
-import { AppError, badRequest, forbidden, unauthorized } from "../errors.ts";
+import { AppError, badRequest, forbidden, notFound, unauthorized } from "../errors.ts";
+import { auditContext } from "./audit-context.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
-import { allowsAddress, lifecycleFields, settingsValues } from "./key-lifecycle.ts";
+import { allowsAddress, lifecycleFields, quotaOf, settingsValues } from "./key-lifecycle.ts";
 import type { KeyIdentity } from "./key-schemas.ts";
-import type { Quota } from "./quotas.ts";
-import { createVersionedCache } from "./versioned-cache.ts";
+import { quotaReader, type Quota } from "./quotas.ts";
+import { createGeneration, createVersionedCache } from "./keycache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
 import { share } from "./shared-values.ts";
@@ -15,6 +16,7 @@ import { held } from "./stores/key-live.ts";
 import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, keysQuery, Scope, User } from "./schemas.ts";
 import { toUser } from "./users.ts";
 import type { KeyOutcome } from "../observability/metrics.ts";
+import type { UsageOutcome } from "./usage-schemas.ts";
 
 export type AuthenticatedKey = {
   keyId: string;
@@ -29,12 +31,18 @@ export type AuthenticatedKey = {
 };
 
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
-export function createKeys(deps: CoreDeps) {
+export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcome: UsageOutcome): void }) {
   const { db, work, clock, config } = deps;
-  const cache = createVersionedCache<{ key: ApiKeyRow; user: UserRow }>(deps.changes);
+  const cache = createVersionedCache<{ key: ApiKeyRow; user: UserRow }>(createGeneration(db, "keys", deps.changes));
   const lastUsed = createLastUsed(work, clock, deps.logger);
   // What a cached row says about its caller, worked out once per row (the checks run on every request).
   const callers = new WeakMap<object, AuthenticatedKey>();
+  const quotaState = quotaReader(deps);
+  // A key with a quota costs one indexed read of its spend row; one without, nothing.
+  const quotaRecord = (row: ApiKeyRow) => {
+    const quota = quotaOf(row);
+    return quota && quotaState(row.id, quota);
+  };
 
   const toRecord = (row: ApiKeyRow): KeyRecord => ({
     id: row.id,
@@ -48,7 +56,9 @@ export function createKeys(deps: CoreDeps) {
     scopes: row.scopes as Scope[],
     rateLimit: row.rateLimit,
     ...lifecycleFields(row),
+    quota: quotaRecord(row),
   });
+  const toAdminRecord = (row: ApiKeyRow, userEmail: string): AdminKeyRecord => ({ ...toRecord(row), userId: row.userId, userEmail });
 
   const byDigest = db
     .select({ key: apiKeys, user: users })
@@ -56,11 +66,28 @@ export function createKeys(deps: CoreDeps) {
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
     .prepare();
+  // One lookup whether the key is someone else's or no one's: the answer and the work are the same.
+  const ownById = db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, sql.placeholder("id")), eq(apiKeys.userId, sql.placeholder("userId"))))
+    .prepare();
+  const byId = db
+    .select({ key: apiKeys, userEmail: users.email })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.id, sql.placeholder("id")))
+    .prepare();
 
   /** A refusal, counted by outcome. */
   const deny = (outcome: KeyOutcome, message: string) => {
     deps.metrics?.keyVerified(outcome);
     return unauthorized(message);
+  };
+  /** A refusal of a key that exists: also counted in its usage. */
+  const refuse = (keyId: string, outcome: "revoked" | "deactivated" | "expired" | "owner_deactivated", message: string) => {
+    usage?.count(keyId, outcome === "owner_deactivated" ? "deactivated" : outcome);
+    return deny(outcome, message);
   };
 
   // A change this process made is visible to the cache at once (other processes' via the change counter).
@@ -82,6 +109,7 @@ export function createKeys(deps: CoreDeps) {
       const key = generateKey();
       const row = await work.write("keys.insert", {
         maxKeys: config.maxKeysPerUser,
+        audit: auditContext(),
         values: {
           id: crypto.randomUUID(),
           userId: owner.userId,
@@ -118,14 +146,21 @@ export function createKeys(deps: CoreDeps) {
       return { items: p.items.map(toRecord), meta: p.meta };
     },
 
+    /** One of the caller's keys, revoked and retired ones too; anyone else's is as unknown as a made-up id (404). */
+    get(userId: string, id: string): KeyRecord {
+      const row = ownById.get({ id, userId });
+      if (!row) throw notFound("API key not found");
+      return toRecord(row);
+    },
+
     /** Revokes one of the caller's own keys (anyone else's looks like it does not exist); no owner = an operator. */
     async revoke(userId: string | null, id: string, reason?: string | null) {
-      changed(await work.write("keys.revoke", { id, userId, now: clock.now(), reason }));
+      changed(await work.write("keys.revoke", { id, userId, now: clock.now(), reason, audit: auditContext() }));
     },
 
     /** Revokes every live key of the user (after a compromise); how many. */
     async revokeAll(userId: string): Promise<number> {
-      return changed(await work.write("keys.revokeAll", { userId, now: clock.now() }));
+      return changed(await work.write("keys.revokeAll", { userId, now: clock.now(), audit: auditContext() }));
     },
 
     /** The key's owner and limits, or a 401 that says why (unknown keys stay generic), or 403 from elsewhere. */
@@ -135,22 +170,24 @@ export function createKeys(deps: CoreDeps) {
       const found = cache.get(hash, () => byDigest.get({ hash }));
       if (!found) throw deny("invalid", "Invalid API key");
       const { key, user } = found;
-      if (key.revokedAt) throw deny("revoked", "API key has been revoked");
-      if (!key.isActive) throw deny("deactivated", "API key is deactivated");
+      if (key.revokedAt) throw refuse(key.id, "revoked", "API key has been revoked");
+      if (!key.isActive) throw refuse(key.id, "deactivated", "API key is deactivated");
       if (key.expiresAt && key.expiresAt.getTime() <= clock.now()) {
-        throw deny("expired", key.rotatedTo ? "API key has been rotated" : "API key has expired");
+        throw refuse(key.id, "expired", key.rotatedTo ? "API key has been rotated" : "API key has expired");
       }
-      if (!user.isActive) throw deny("owner_deactivated", "Account is deactivated");
-      if (key.allowedIps && !allowsAddress(key, clientIp())) throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
+      if (!user.isActive) throw refuse(key.id, "owner_deactivated", "Account is deactivated");
+      if (key.allowedIps && !allowsAddress(key, clientIp())) {
+        usage?.count(key.id, "ipNotAllowed");
+        throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
+      }
       lastUsed.touch(key.id);
       deps.metrics?.keyVerified("ok");
       let caller = callers.get(found);
       if (!caller) {
         const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };
-        const quota = key.quotaLimit && key.quotaPeriod ? { limit: key.quotaLimit, period: key.quotaPeriod } : null;
         caller = share({
           keyId: key.id, keyPrefix: key.keyPrefix, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit,
-          userRateLimit: user.rateLimit, identity, quota,
+          userRateLimit: user.rateLimit, identity, quota: quotaOf(key),
         });
         callers.set(found, caller);
       }
@@ -175,20 +212,26 @@ export function createKeys(deps: CoreDeps) {
         .limit(q.limit + 1)
         .all();
       const p = page(rows, q.limit, (r) => [r.key.createdAt.getTime(), r.key.id]);
-      const items: AdminKeyRecord[] = p.items.map((r) => ({ ...toRecord(r.key), userId: r.key.userId, userEmail: r.userEmail }));
-      return { items, meta: p.meta };
+      return { items: p.items.map((r) => toAdminRecord(r.key, r.userEmail)), meta: p.meta };
+    },
+
+    /** Any key, with its owner. */
+    adminGet(id: string): AdminKeyRecord {
+      const found = byId.get({ id });
+      if (!found) throw notFound("API key not found");
+      return toAdminRecord(found.key, found.userEmail);
     },
 
     /** Activation and per-key limit; effective on the next request. */
     async adminUpdate(id: string, patch: z.infer<typeof adminKeyUpdate>): Promise<AdminKeyRecord> {
       const { quota, ...rest } = patch;
       const settings = quota === undefined ? {} : { quotaLimit: quota?.limit ?? null, quotaPeriod: quota?.period ?? null };
-      const { row, userEmail } = changed(await work.write("keys.update", { id, patch: { ...rest, ...settings } }));
-      return { ...toRecord(row), userId: row.userId, userEmail };
+      const { row, userEmail } = changed(await work.write("keys.update", { id, patch: { ...rest, ...settings }, now: clock.now(), audit: auditContext() }));
+      return toAdminRecord(row, userEmail);
     },
 
     async adminDelete(id: string) {
-      changed(await work.write("keys.delete", { id }));
+      changed(await work.write("keys.delete", { id, now: clock.now(), audit: auditContext() }));
       lastUsed.forget(id);
     },
 

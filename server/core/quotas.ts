@@ -3,9 +3,10 @@ import type { z } from "zod";
 import { keyQuotaUsage } from "../../db/schema.ts";
 import { AppError } from "../errors.ts";
 import type { CoreDeps } from "./deps.ts";
-import type { quotaSchema } from "./key-schemas.ts";
+import type { quotaSchema, quotaStateSchema } from "./key-schemas.ts";
 
 export type Quota = z.infer<typeof quotaSchema>;
+export type QuotaRecord = z.infer<typeof quotaStateSchema>;
 /** Where a key's quota stands after this request; `spent` says whether this request took a unit. */
 export type QuotaState = {
   keyId: string; limit: number; used: number; periodStart: number; resetAt: number; allowed: boolean; spent: boolean;
@@ -20,6 +21,25 @@ export function quotaPeriod(now: number, period: Quota["period"]): { start: numb
     : { start: Date.UTC(y, m, 1), end: Date.UTC(y, m + 1, 1) };
 }
 
+/** The spend row of a key (one indexed read: key_id is the primary key). */
+const usageStatement = (db: CoreDeps["db"]) =>
+  db
+    .select({ used: keyQuotaUsage.used, periodStart: keyQuotaUsage.periodStart })
+    .from(keyQuotaUsage)
+    .where(eq(keyQuotaUsage.keyId, sql.placeholder("keyId")))
+    .prepare();
+
+/** Where a key's quota stands now, as key records show it: one read of its spend row per call. */
+export function quotaReader(deps: Pick<CoreDeps, "db" | "clock">) {
+  const usage = usageStatement(deps.db);
+  return (keyId: string, quota: Quota): QuotaRecord => {
+    const { start, end } = quotaPeriod(deps.clock.now(), quota.period);
+    const row = usage.get({ keyId });
+    const used = row && row.periodStart === start ? row.used : 0;
+    return { ...quota, used, remaining: Math.max(0, quota.limit - used), resetAt: new Date(end) };
+  };
+}
+
 /**
  * Per-key request quotas, durable in SQLite: one write job per request of a key that has a quota (keys without
  * one never get here). The spend happens before the route runs, so concurrent requests cannot overshoot;
@@ -27,11 +47,7 @@ export function quotaPeriod(now: number, period: Quota["period"]): { start: numb
  */
 export function createQuotas(deps: CoreDeps) {
   const { db, work, clock } = deps;
-  const usage = db
-    .select({ used: keyQuotaUsage.used, periodStart: keyQuotaUsage.periodStart })
-    .from(keyQuotaUsage)
-    .where(eq(keyQuotaUsage.keyId, sql.placeholder("keyId")))
-    .prepare();
+  const usage = usageStatement(db);
 
   return {
     /** Spends one unit when `admit` (the request passed its rate limit), else only reads where the quota stands. */

@@ -2,13 +2,15 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { users, type UserRow } from "../../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, tooManyRequests, unauthorized } from "../errors.ts";
 import { throttleKey } from "./address.ts";
+import { auditContext } from "./audit-context.ts";
+import type { NewUserAction } from "./stores/user-writes.ts";
 import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
 import type { AdminUser, adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
 import type { Hashing, Lane } from "./hashing.ts";
 import { share } from "./shared-values.ts";
-import { createVersionedCache } from "./versioned-cache.ts";
+import { createGeneration, createVersionedCache } from "./keycache.ts";
 import { throttled, type Throttle } from "./throttle.ts";
 import type { Tokens } from "./tokens.ts";
 
@@ -70,7 +72,7 @@ export function createUsers(
 
   const byId = db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
   // A session is checked against its user's row on every request; the row is kept while the database does not change.
-  const sessionRows = createVersionedCache<UserRow>(deps.changes);
+  const sessionRows = createVersionedCache<UserRow>(createGeneration(db, "keys", deps.changes));
   const changed = () => {
     sessionRows.clear();
     onChange();
@@ -79,10 +81,16 @@ export function createUsers(
 
   const session = async (row: UserRow) => ({ ...(await tokens.issue(row)), user: toUser(row) });
 
-  async function create(input: RegisterInput & { role?: "user" | "admin" }, lane: Lane = "login"): Promise<UserRow> {
+  async function create(
+    input: RegisterInput & { role?: "user" | "admin" },
+    lane: Lane = "login",
+    action: NewUserAction = "user.create",
+  ): Promise<UserRow> {
     const passwordHash = await hashPassword(input.password, lane);
     const now = new Date(clock.now());
     return work.write("users.insert", {
+      audit: auditContext(),
+      action,
       values: {
         id: crypto.randomUUID(),
         email: input.email,
@@ -95,9 +103,14 @@ export function createUsers(
     });
   }
 
-  /** Ends every session of the user (and applies `patch` with it). */
-  async function bump(id: string, patch: { passwordHash?: string } = {}) {
-    const row = await work.write("users.update", { id, patch, endSessions: true, now: clock.now() });
+  /** Ends every session of the user (and applies `patch` with it), recorded as `action`. */
+  async function bump(
+    id: string,
+    action: "user.password_change" | "auth.logout_all",
+    patch: { passwordHash?: string } = {},
+    changes?: Record<string, unknown>,
+  ) {
+    const row = await work.write("users.update", { id, patch, endSessions: true, now: clock.now(), audit: auditContext(), action, changes });
     changed();
     return row;
   }
@@ -118,7 +131,7 @@ export function createUsers(
         if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many sign-ups from this address, try again later");
       }
       if (byEmail.get({ email: input.email })) throw conflict("Email is already registered");
-      return session(await create(input, "signup"));
+      return session(await create(input, "signup", "user.register"));
     },
 
     /** Same answer and comparable time for an unknown email and a wrong password; see loginThrottles. */
@@ -126,11 +139,22 @@ export function createUsers(
       const row = byEmail.get({ email: input.email });
       const ok = await throttled(limiter, loginThrottles(input.email, clientIp), "Too many failed login attempts, try again later",
         async () => (await hashing.verify(input.password, row?.passwordHash ?? (await dummyHash))) && row !== undefined);
+      // Recorded for the account whose email was tried (if any): its owner sees the attempt in their events.
+      const record = (action: "auth.login" | "auth.login_failed", extra: { actor?: string; changes?: Record<string, unknown> }) =>
+        work.write("audit.record", {
+          audit: auditContext(), now: clock.now(),
+          event: { action, targetType: row ? "user" : null, targetId: row?.id ?? null, subjectUserId: row?.id ?? null, ...extra },
+        });
       if (!row || !ok) {
         deps.metrics?.loginFailed();
+        await record("auth.login_failed", { changes: { reason: row ? "wrong_password" : "unknown_email" } });
         throw unauthorized(INVALID_LOGIN);
       }
-      if (!row.isActive) throw forbidden("Account is deactivated");
+      if (!row.isActive) {
+        await record("auth.login_failed", { changes: { reason: "deactivated" } });
+        throw forbidden("Account is deactivated");
+      }
+      await record("auth.login", { actor: row.id });
       return session(row);
     },
 
@@ -158,14 +182,16 @@ export function createUsers(
       const ok = await throttled(limiter, throttles, "Too many failed password checks, try again later",
         () => hashing.verify(input.currentPassword, row.passwordHash));
       if (!ok) throw unauthorized("Current password is incorrect");
-      const updated = await bump(userId, { passwordHash: await hashPassword(input.newPassword) });
+      const updated = await bump(userId, "user.password_change", { passwordHash: await hashPassword(input.newPassword) }, {
+        revokeKeys: input.revokeKeys ?? false,
+      });
       if (input.revokeKeys) await revokeKeys(userId);
       return session(updated);
     },
 
     /** Ends every session of the user; with `revokeKeys`, every API key too. How many keys were revoked. */
     async logoutAll(userId: string, opts: { revokeKeys?: boolean | null } = {}) {
-      await bump(userId);
+      await bump(userId, "auth.logout_all", {}, { revokeKeys: opts.revokeKeys ?? false });
       return { revokedKeys: opts.revokeKeys ? await revokeKeys(userId) : 0 };
     },
 
@@ -190,7 +216,7 @@ export function createUsers(
 
     /** Role, activation and key ceiling; never leaves the server without an active admin. */
     async adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): Promise<AdminUser> {
-      const row = await work.write("users.adminUpdate", { id, patch, now: clock.now() });
+      const row = await work.write("users.adminUpdate", { id, patch, now: clock.now(), audit: auditContext() });
       changed();
       return toAdminUser(row);
     },
@@ -202,7 +228,7 @@ export function createUsers(
       const taken = () => (byEmail.get({ email: normalized })?.role === "admin" ? "exists" : "not-admin");
       if (byEmail.get({ email: normalized })) return taken();
       try {
-        await create({ email: normalized, password, role: "admin" });
+        await create({ email: normalized, password, role: "admin" }, "login", "admin.bootstrap");
         return "created";
       } catch (e) {
         if (e instanceof AppError && e.code === "CONFLICT") return taken();

@@ -1,10 +1,13 @@
 import type { Db } from "../../db/client.ts";
 import { articleById, latestArticles, listArticles } from "../core/stores/article-reads.ts";
-import { deleteArticle, upsertArticles } from "../core/stores/article-writes.ts";
+import { deleteArticle, upsertArticles, upsertArticlesJson } from "../core/stores/article-writes.ts";
+import { pruneEvents, recordEvent } from "../core/stores/audit-writes.ts";
 import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
 import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
 import { refundQuota, spendQuota } from "../core/stores/quota-writes.ts";
 import { adminUpdateUser, insertUser, updateUser } from "../core/stores/user-writes.ts";
+import { usageTotals } from "../core/stores/usage-reads.ts";
+import { addUsage, pruneUsage } from "../core/stores/usage-writes.ts";
 
 // The jobs the database threads run: small, typed, named. Their arguments and results cross threads by
 // structured clone (Dates survive), so they are plain data. Core services call them through DbWork.
@@ -24,13 +27,19 @@ export const writeJobs = {
   "quota.spend": spendQuota,
   "quota.refund": refundQuota,
   "articles.upsert": (db: Db, args: Parameters<typeof upsertArticles>[1]) => upsertArticles(db.$client, args),
-  "articles.delete": (db: Db, args: Parameters<typeof deleteArticle>[1]) => deleteArticle(db.$client, args),
+  "articles.upsertJson": (db: Db, args: Parameters<typeof upsertArticlesJson>[1]) => upsertArticlesJson(db.$client, args),
+  "articles.delete": deleteArticle,
+  "audit.record": recordEvent,
+  "audit.prune": pruneEvents,
+  "usage.add": addUsage,
+  "usage.prune": pruneUsage,
 } satisfies Record<string, (db: Db, args: any) => unknown>;
 
 export const readJobs = {
   "articles.list": (db: Db, q: Parameters<typeof listArticles>[1]) => listArticles(db.$client, q),
   "articles.latest": (db: Db, args: { limit: number }) => latestArticles(db.$client, args.limit),
   "articles.byId": (db: Db, args: { id: string }) => articleById(db.$client, args.id),
+  "usage.totals": (db: Db, q: Parameters<typeof usageTotals>[1]) => usageTotals(db.$client, q),
 } satisfies Record<string, (db: Db, args: any) => unknown>;
 
 export type WriteJobs = typeof writeJobs;

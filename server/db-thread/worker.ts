@@ -6,6 +6,7 @@ import type { Db } from "../../db/client.ts";
 import { openConnection } from "../../db/client.ts";
 import { identityOf, sameFile, type FileIdentity } from "../../db/identity.ts";
 import { readJobs, writeJobs } from "./jobs.ts";
+import { lowerThreadPriority } from "./priority.ts";
 import { toJobError, type FromThread, type Outcome, type Role, type ToThread } from "./protocol.ts";
 
 declare var self: Worker;
@@ -85,6 +86,7 @@ self.onmessage = (event: MessageEvent<ToThread>) => {
     role = m.role;
     file = m.file;
     identity = m.identity;
+    lowerThreadPriority();
     return send({ type: "ready" });
   }
   if (m.type === "close") {

@@ -4,6 +4,7 @@ import { AppError, issueDetails } from "../errors.ts";
 import { observeRequests } from "../observability/access-log.ts";
 import { metricsEndpoint } from "../observability/endpoint.ts";
 import { mountTrpc, trpcRoute } from "../trpc/mount.ts";
+import { auditScope } from "./audit-scope.ts";
 import { bodyChecks } from "./body-checks.ts";
 import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
@@ -15,10 +16,12 @@ import { landingRoutes } from "./landing.ts";
 import { authenticate } from "./middleware.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { articleRoutes } from "./routes/articles.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { sessionRoutes } from "./routes/session.ts";
+import { adminUsageRoutes, keyUsageRoutes } from "./routes/usage.ts";
 
 const MAX_BODY = 1024 * 1024;
 const KEY_PATHS = ["/api/v1/*", "/api/auth/me"];
@@ -34,6 +37,7 @@ export function createApp(core: Core) {
 
   // Outermost: request id, client address, and the security headers, CSP and X-Request-Id on every answer.
   app.use("*", frame(core));
+  app.use("*", auditScope());
   // Outside everything that can refuse a request, so every answer is logged and counted.
   app.use("*", observeRequests(core, trpcRoute));
   app.use("/metrics", metricsEndpoint(config, core.deps.metrics));
@@ -47,7 +51,10 @@ export function createApp(core: Core) {
   app.route("/api/auth", sessionRoutes);
   app.route("/api/keys", keyRoutes);
   app.route("/api/admin", adminRoutes);
+  app.route("/api/keys", keyUsageRoutes);
+  app.route("/api/admin", adminUsageRoutes);
   app.route("/api/v1", articleRoutes);
+  app.route("/api", auditRoutes);
   mountTrpc(app, core);
   mountDocs(app);
   app.route("/", landingRoutes);

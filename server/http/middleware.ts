@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { requireAdmin, requireAuth, requireJwt, resolvePrincipal } from "../auth/principal.ts";
 import { sessionCredential } from "../auth/session-cookie.ts";
+import { admittedOutcome } from "../core/usage.ts";
 import { AppError, tooManyRequests, unauthorized } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -47,10 +48,12 @@ export const authenticate = (opts: { keys: boolean; require?: keyof typeof gates
       ? tooManyRequests(decision.retryAfter, "Rate limit exceeded")
       : quota && !quota.allowed ? core.quotas.exceeded(quota) : null;
     if (refused) {
+      core.usage.count(principal.keyId!, decision.allowed ? "quotaExceeded" : "rateLimited");
       for (const [k, v] of Object.entries(headers)) c.header(k, v);
       throw refused;
     }
     await next();
+    core.usage.count(principal.keyId!, admittedOutcome(c.res.status));
     if (quota && c.res.status >= 400) {
       await core.quotas.refund(quota);
       Object.assign(headers, core.quotas.headers(quota));

@@ -21,7 +21,7 @@ const retryAfter: Header = { description: "Seconds to wait before trying again."
 
 const tagDescriptions: Record<string, string> = {
   Auth: "Accounts and JWT sessions.",
-  "API keys": "Your own API keys: create (shown once), list, revoke.",
+  "API keys": "Your own API keys: create (shown once), list, read one, revoke, roll.",
   Admin: "Users and every key, for admins.",
   Articles: "The articles feed: read with an API key or a JWT; writes need the articles:write scope.",
   Operations: "Liveness for load balancers and operators.",

@@ -8,7 +8,7 @@ import { AppError } from "../errors.ts";
 import { describeError } from "../logger.ts";
 import type { AppEnv } from "../http/env.ts";
 import { directQueries } from "./direct.ts";
-import type { Context } from "./init.ts";
+import { BATCH_ITEM_BUDGET, type Context } from "./init.ts";
 import { appRouter } from "./router.ts";
 
 export const MAX_BATCH = 50;
@@ -25,6 +25,7 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
   const createContext = async (c: HonoContext<AppEnv>): Promise<Context> => {
     const ctx: Context = {
       core, principal: null, authError: null, rate: {},
+      batch: { itemsLeft: BATCH_ITEM_BUDGET, lane: Promise.resolve() },
       get clientIp() {
         return c.get("clientIp"); // worked out on first use, as over REST
       },

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { listen } from "../support/harness.ts";
-import { article, body, HOUR, setup, store, type Setup } from "./fixtures.ts";
+import { article, body, HOUR, setup, store, T0, type Setup } from "./fixtures.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
@@ -245,6 +245,42 @@ describe("POST /api/v1/articles/batch", () => {
     expect((await body(tooMany)).details[0].field).toBe("articles");
     expect((await post(many(0), undefined, "/api/v1/articles/batch")).status).toBe(400);
     expect((await post(many(1), { apiKey: s.readKey }, "/api/v1/articles/batch")).status).toBe(403);
+  });
+
+  // The body is parsed, validated and answered on the writer thread: the answers must be the REST door's own.
+  test("bad bodies get the same envelopes as everywhere else and write nothing", async () => {
+    const raw = (text: string) =>
+      s.h.request("/api/v1/articles/batch", { method: "POST", token: s.admin.token, headers: { "content-type": "application/json" }, body: text });
+    for (const text of ["", "{", "[1,"]) {
+      const res = await raw(text);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ success: false, error: "Malformed JSON in request body", code: "BAD_REQUEST" });
+    }
+    const shapes: [string, unknown][] = [
+      ["[]", [{ field: "(body)", message: "Invalid input: expected object, received array" }]],
+      ["null", [{ field: "(body)", message: "Invalid input: expected object, received null" }]],
+      ["{}", [{ field: "articles", message: "Invalid input: expected array, received undefined" }]],
+    ];
+    for (const [text, details] of shapes) {
+      const res = await raw(text);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ success: false, error: "Validation failed", code: "BAD_REQUEST", details });
+    }
+    // A batch of one names the item, like any batch.
+    const future = await raw(JSON.stringify({ articles: [article(1, { publishedAt: new Date(s.h.clock.now() + 25 * 3_600_000).toISOString() })] }));
+    expect((await body(future)).details).toEqual([{ field: "articles.0.publishedAt", message: "must be at most 24 hours in the future" }]);
+    expect(sqlite().query("select count(*) as n from articles").get()).toEqual({ n: 0 });
+
+    const ok = await raw(JSON.stringify({ articles: [article(7, { title: "  Trimmed  ", tags: ["a", " a ", "b"] })] }));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-type")).toBe("application/json");
+    const answer = await body(ok);
+    expect(answer.message).toBe("1 created, 0 updated");
+    expect(answer.data.articles[0]).toEqual({
+      id: expect.any(String), title: "Trimmed", url: "https://news.example.com/a/7", summary: null, content: null,
+      source: "Reuters", author: null, tags: ["a", "b"], publishedAt: new Date(T0 + 7 * HOUR).toISOString(),
+      createdAt: new Date(s.h.clock.now()).toISOString(), updatedAt: new Date(s.h.clock.now()).toISOString(),
+    });
   });
 });
 

@@ -91,6 +91,8 @@ tools.describe("@argus/client from a separate project", () => {
       const out = JSON.parse(r.stdout);
       expect(out).toMatchObject({ email: `${runtime}@example.com`, keyPrefix: "argus_", datesRevived: true });
       expect(out.titles).toHaveLength(3);
+      expect(out.quota).toEqual({ limit: 10, used: 0, remaining: 10, resetRevived: true }); // keys.get, typed
+
       // The default limit is 100 a minute: articles.latest and at least 99 auth.me spend the bucket (more if it
       // refills while the loop runs, on the real clock), then a refusal; one token is back within a second.
       expect(out.limited).toMatchObject({ code: "TOO_MANY_REQUESTS", status: 429, retryAfter: 1 });

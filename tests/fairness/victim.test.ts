@@ -150,7 +150,7 @@ describe("fairness: one caller cannot stall the others", () => {
     expect((await post("/api/v1/articles", article(99_002), { "x-api-key": writeKey })).status).toBe(201);
   });
 
-  test("keys are capped per user, and a tRPC batch of 50 keys.list answers 50 bounded pages", async () => {
+  test("keys are capped per user, and a tRPC batch of 50 keys.list shares one budget of 500 items", async () => {
     const auth = { authorization: `Bearer ${userToken}` };
     const held = ((await (await fetch(`${server.url}/api/keys`, { headers: auth })).json()) as any).data.length;
     for (let i = held; i < 100; i++) expect((await post("/api/keys", { name: `k${i}` }, auth)).status).toBe(201);
@@ -158,17 +158,18 @@ describe("fairness: one caller cannot stall the others", () => {
     expect(over.status).toBe(409);
     expect(((await over.json()) as any).error).toMatch(/100 API keys/);
     const stop = victim();
-    for (let round = 0; round < 5; round++) {
+    const until = performance.now() + 1_500; // long enough for the victim to call many times (a hang guard bounds it)
+    for (let round = 0; round < 5 || performance.now() < until; round++) {
       const res = await fetch(`${server.url}/trpc/${Array(50).fill("keys.list").join(",")}?batch=1`, { headers: auth });
       const text = await res.text();
       expect(res.status).toBe(200);
       const pages = JSON.parse(text) as any[];
       expect(pages).toHaveLength(50);
-      for (const p of pages) expect(p.result.data.json.items).toHaveLength(100);
-      expect(text.length).toBeLessThan(50 * 100 * 600);
+      const sizes = pages.map((p) => p.result.data.json.items.length);
+      expect(sizes).toEqual([...Array(5).fill(100), ...Array(45).fill(1)]);
+      expect(pages.slice(5).every((p) => p.result.data.json.hasMore === true)).toBe(true);
     }
-    // Looser: a batch's 5,000 records are still serialized on the serving thread (tens of ms each, more on a loaded
-    // box; bench/README.md has the figure). Before paging and the cap it was a 250 MiB answer and a 13.8 s stall.
-    expectUnharmed(await stop(), { p99: 3_000, max: 5_000 });
+    // Before paging, the cap and the batch budget it was a 250 MiB answer and a 13.8 s stall.
+    expectUnharmed(await stop());
   });
 });

@@ -15,11 +15,13 @@ afterAll(() => h.close());
 const contract: [string, string, boolean][] = [
   ["post", "/api/auth/register", true], ["post", "/api/auth/login", true], ["get", "/api/auth/me", false],
   ["put", "/api/auth/password", true], ["post", "/api/auth/logout-all", false],
-  ["post", "/api/keys", true], ["get", "/api/keys", false], ["delete", "/api/keys/{id}", false],
-  ["get", "/api/admin/api-keys", false], ["put", "/api/admin/api-keys/{id}", true], ["delete", "/api/admin/api-keys/{id}", false],
+  ["post", "/api/keys", true], ["get", "/api/keys", false], ["get", "/api/keys/{id}", false], ["delete", "/api/keys/{id}", false],
+  ["get", "/api/admin/api-keys", false], ["get", "/api/admin/api-keys/{id}", false], ["put", "/api/admin/api-keys/{id}", true], ["delete", "/api/admin/api-keys/{id}", false],
   ["get", "/api/admin/users", false], ["put", "/api/admin/users/{id}", true],
+  ["get", "/api/admin/audit", false], ["get", "/api/auth/events", false],
   ["get", "/api/v1/articles/latest", false], ["get", "/api/v1/articles", false], ["get", "/api/v1/articles/{id}", false],
   ["post", "/api/v1/articles", true], ["get", "/api/health", false],
+  ["get", "/api/keys/{id}/usage", false], ["get", "/api/admin/api-keys/{id}/usage", false], ["get", "/api/admin/usage", false],
 ];
 
 describe("GET /api/openapi.json", () => {
@@ -46,6 +48,19 @@ describe("GET /api/openapi.json", () => {
     expect(body.required).toEqual(["name"]);
     expect(body.properties.name).toMatchObject({ type: "string", minLength: 1, maxLength: 100 });
     expect(body.properties.scopes.items.enum).toEqual(["articles:read", "articles:write"]);
+  });
+
+  test("key records document where a quota stands: used, remaining and resetAt", () => {
+    const data = (path: string) => doc.paths[path].get.responses["200"].content["application/json"].schema.properties.data;
+    for (const record of [data("/api/keys/{id}"), data("/api/admin/api-keys/{id}"), data("/api/keys").items]) {
+      const quota = record.properties.quota;
+      expect(quota.type).toEqual(["object", "null"]);
+      expect(Object.keys(quota.properties)).toEqual(["limit", "period", "used", "remaining", "resetAt"]);
+      expect(quota.required).toEqual(["limit", "period", "used", "remaining", "resetAt"]);
+      expect(quota.properties.resetAt).toMatchObject({ type: "string", format: "date-time" });
+    }
+    expect(data("/api/admin/api-keys/{id}").required).toEqual(expect.arrayContaining(["userId", "userEmail", "quota"]));
+    expect(doc.paths["/api/keys/{id}"].get.operationId).toBe("getKeysById");
   });
 
   test("GET /api/docs serves a readable reference page", async () => {

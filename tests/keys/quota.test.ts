@@ -126,10 +126,11 @@ describe("per-key quotas", () => {
     const admin = await h.signUp("admin");
     const k = await h.createKey(u.token);
     const put = await h.request(`/api/admin/api-keys/${k.id}`, { method: "PUT", token: admin.token, json: { quota: { limit: 3, period: "day" } } });
-    expect((await json(put)).data.quota).toEqual({ limit: 3, period: "day" });
+    const resetAt = new Date(MIDNIGHT).toISOString();
+    expect((await json(put)).data.quota).toEqual({ limit: 3, period: "day", used: 0, remaining: 3, resetAt });
     expect((await get(k.key)).headers.get("x-quota-remaining")).toBe("2");
     const rolled = (await json(await h.request(`/api/keys/${k.id}/roll`, { method: "POST", token: u.token, json: { gracePeriodSeconds: 60 } }))).data;
-    expect(rolled.quota).toEqual({ limit: 3, period: "day" });
+    expect(rolled.quota).toEqual({ limit: 3, period: "day", used: 1, remaining: 2, resetAt });
     expect((await get(rolled.key)).headers.get("x-quota-remaining")).toBe("1");
     await h.request(`/api/admin/api-keys/${rolled.id}`, { method: "PUT", token: admin.token, json: { quota: null } });
     expect((await get(rolled.key)).headers.get("x-quota-limit")).toBeNull();

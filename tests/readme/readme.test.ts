@@ -73,6 +73,11 @@ afterAll(async () => {
     const limited = db.query("SELECT k.rate_limit AS rateLimit FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.name = 'Ada reads the feed' AND k.rotated_to IS NULL").get();
     expect(limited).toEqual({ rateLimit: 1000 });
     expect(db.query("SELECT rate_limit AS rateLimit FROM users WHERE email = 'ada@example.com'").get()).toEqual({ rateLimit: 5000 });
+    // ... and in the audit log, one event per action.
+    const actions = db.query("SELECT action, count(*) AS n FROM audit_events GROUP BY action").all() as { action: string; n: number }[];
+    expect(Object.fromEntries(actions.map((r) => [r.action, r.n]))).toMatchObject({
+      "user.register": 2, "user.create": 1, "key.roll": 1, "key.update": 1, "user.update": 1, "user.password_change": 1, "auth.logout_all": 1,
+    });
   } finally {
     db.close();
   }

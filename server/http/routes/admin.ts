@@ -19,6 +19,11 @@ const listKeys = createRoute({
   request: { query: adminKeysQuery },
   responses: responses(z.array(adminKeyRecordSchema), "Keys, newest first"),
 });
+const getKey = createRoute({
+  ...keys, method: "get", path: "/api-keys/{id}", summary: "Any key, with its owner and where its quota stands",
+  request: { params: idParam },
+  responses: responses(adminKeyRecordSchema, "The key (404 when there is none)"),
+});
 const updateKey = createRoute({
   ...keys, method: "put", path: "/api-keys/{id}", summary: "Activate, deactivate or re-limit a key",
   request: { params: idParam, body: jsonBody(adminKeyUpdate) },
@@ -50,6 +55,10 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
     requireAdmin(c.get("principal"));
     const { items, meta } = c.get("core").keys.adminList(c.req.valid("query"));
     return c.json({ success: true as const, data: items, meta }, 200);
+  })
+  .openapi(getKey, (c) => {
+    requireAdmin(c.get("principal"));
+    return c.json({ success: true as const, data: c.get("core").keys.adminGet(c.req.valid("param").id) }, 200);
   })
   .openapi(updateKey, async (c) => {
     requireAdmin(c.get("principal"));

@@ -73,11 +73,17 @@ export const articleRoutes = new OpenAPIHono<AppEnv>()
     if (created) return c.json({ success: true as const, data: article, message: "Article created" }, 201);
     return c.json({ success: true as const, data: article, message: "Article updated" }, 200);
   })
-  .openapi(batch, async (c) => {
-    const data = await c.get("core").articles.upsertMany(c.req.valid("json").articles);
-    return c.json({ success: true as const, data, message: `${data.created} created, ${data.updated} updated` }, 200);
-  })
   .openapi(remove, async (c) => {
     await c.get("core").articles.remove(c.get("principal")!, c.req.valid("param").id);
     return c.json({ success: true as const, data: null, message: "Article deleted" }, 200);
   });
+
+// The batch is documented like the other routes, but its body is parsed, validated and answered on the writer
+// thread (a 500-article batch is ~10–30 ms of zod and JSON that would otherwise hold the serving thread).
+const { middleware: _, ...batchDoc } = batch;
+articleRoutes.openAPIRegistry.registerPath(batchDoc);
+articleRoutes.post("/articles/batch", write[0]!, write[1]!, async (c) => {
+  const { created, updated, json } = await c.get("core").articles.upsertManyJson(await c.req.text());
+  const message = JSON.stringify(`${created} created, ${updated} updated`);
+  return c.body(`{"success":true,"data":${json},"message":${message}}`, 200, { "content-type": "application/json" });
+});

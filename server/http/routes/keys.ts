@@ -23,6 +23,12 @@ const list = createRoute({
   request: { query: keysQuery },
   responses: responses(z.array(keyRecordSchema), "One page of your keys; meta carries nextCursor and hasMore"),
 });
+const get = createRoute({
+  method: "get", path: "/{id}", tags, security, middleware,
+  summary: "One of your keys, revoked and retired ones too, with where its quota stands (never the key itself)",
+  request: { params: idParam },
+  responses: responses(keyRecordSchema, "The key (404 when you hold none with this id)"),
+});
 const revokeAll = createRoute({
   method: "delete", path: "/", tags, security, middleware, summary: "Revoke every one of your keys (e.g. after a compromise)",
   responses: responses(z.object({ revoked: z.number().int() }), "How many keys were revoked"),
@@ -59,6 +65,10 @@ export const keyRoutes = new OpenAPIHono<AppEnv>()
     const p = requireJwt(c.get("principal"));
     const { items, meta } = c.get("core").keys.list(p.userId, c.req.valid("query"));
     return c.json({ success: true as const, data: items, meta }, 200);
+  })
+  .openapi(get, (c) => {
+    const p = requireJwt(c.get("principal"));
+    return c.json({ success: true as const, data: c.get("core").keys.get(p.userId, c.req.valid("param").id) }, 200);
   })
   .openapi(revokeAll, async (c) => {
     const p = requireJwt(c.get("principal"));

@@ -1,10 +1,14 @@
 import { rollInput } from "../../core/key-schemas.ts";
 import { adminKeysQuery, adminKeyUpdate, adminUsersQuery, adminUserUpdate, idParam } from "../../core/schemas.ts";
-import { adminProcedure, flatPage, router } from "../init.ts";
+import { adminProcedure, page, router } from "../init.ts";
+import { adminAudit } from "./audit.ts";
+import { anyKeyUsage, usageTotals } from "./usage.ts";
 
 export const adminRouter = router({
+  audit: adminAudit,
   apiKeys: router({
-    list: adminProcedure.input(adminKeysQuery).query(({ ctx, input }) => flatPage(ctx.core.keys.adminList(input))),
+    list: adminProcedure.input(adminKeysQuery).query(({ ctx, input }) => page(ctx, input, (q) => ctx.core.keys.adminList(q))),
+    get: adminProcedure.input(idParam).query(({ ctx, input }) => ctx.core.keys.adminGet(input.id)),
     update: adminProcedure
       .input(idParam.extend({ data: adminKeyUpdate }))
       .mutation(({ ctx, input }) => ctx.core.keys.adminUpdate(input.id, input.data)),
@@ -16,8 +20,10 @@ export const adminRouter = router({
       return { success: true as const };
     }),
   }),
+  keyUsage: anyKeyUsage,
+  usage: usageTotals,
   users: router({
-    list: adminProcedure.input(adminUsersQuery).query(({ ctx, input }) => flatPage(ctx.core.users.adminList(input))),
+    list: adminProcedure.input(adminUsersQuery).query(({ ctx, input }) => page(ctx, input, (q) => ctx.core.users.adminList(q))),
     update: adminProcedure
       .input(idParam.extend({ data: adminUserUpdate }))
       .mutation(({ ctx, input }) => ctx.core.users.adminUpdate(input.id, input.data)),

@@ -1,17 +1,8 @@
 import { articleBatchInput, articleInput, articleListQuery, latestQuery } from "../../core/article-schemas.ts";
 import { idParam } from "../../core/schemas.ts";
-import { flatPage, router, scopedProcedure } from "../init.ts";
+import { page, router, scopedProcedure } from "../init.ts";
 
 const read = scopedProcedure("articles:read");
-
-// The calls of one batch take turns at the reader thread, as the same REST requests on one connection would, so
-// one request cannot queue fifty searches ahead of everyone else's.
-const lanes = new WeakMap<object, Promise<unknown>>();
-function inTurn<T>(ctx: object, fn: () => Promise<T>): Promise<T> {
-  const run = (lanes.get(ctx) ?? Promise.resolve()).then(fn);
-  lanes.set(ctx, run.catch(() => {}));
-  return run;
-}
 const write = scopedProcedure("articles:write");
 
 export const articlesRouter = router({
@@ -19,7 +10,7 @@ export const articlesRouter = router({
   latest: read.input(latestQuery.prefault({})).query(({ ctx, input }) => ctx.core.articles.latest(input.limit)),
   list: read
     .input(articleListQuery.prefault({}))
-    .query(async ({ ctx, input }) => flatPage(await inTurn(ctx.rate, () => ctx.core.articles.list(input)))),
+    .query(({ ctx, input }) => page(ctx, input, (q) => ctx.core.articles.list(q))),
   byId: read.input(idParam).query(({ ctx, input }) => ctx.core.articles.byId(input.id)),
   upsert: write.input(articleInput).mutation(({ ctx, input }) => ctx.core.articles.upsert(input)),
   upsertMany: write.input(articleBatchInput).mutation(({ ctx, input }) => ctx.core.articles.upsertMany(input.articles)),

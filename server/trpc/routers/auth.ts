@@ -1,8 +1,10 @@
 import { whoAmI } from "../../auth/principal.ts";
 import { changePasswordInput, loginInput, logoutAllInput, registerInput } from "../../core/schemas.ts";
 import { authedProcedure, jwtProcedure, publicProcedure, router } from "../init.ts";
+import { ownEvents } from "./audit.ts";
 
 export const authRouter = router({
+  events: ownEvents,
   register: publicProcedure.input(registerInput).mutation(({ ctx, input }) => ctx.core.users.register(input, ctx.clientIp)),
   login: publicProcedure.input(loginInput).mutation(({ ctx, input }) => ctx.core.users.login(input, ctx.clientIp)),
   me: authedProcedure.query(({ ctx }) => whoAmI(ctx.principal)),

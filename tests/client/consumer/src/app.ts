@@ -19,6 +19,11 @@ const latest = await reader.articles.latest.query({ limit: 3 });
 const titles: string[] = latest.map((a) => a.title);
 const datesRevived = latest.every((a) => a.publishedAt instanceof Date) && expiresAt instanceof Date;
 
+// One key read back by id: its quota says where the current period stands, resetAt revived as a Date.
+const metered = await user.keys.create.mutate({ name: "metered", quota: { limit: 10, period: "day" } });
+const { quota } = await user.keys.get.query({ id: metered.id });
+const resetAt: Date | undefined = quota?.resetAt;
+
 // Spend the key's bucket until the server refuses, then let the retry link wait out Retry-After.
 let limited: ArgusError | undefined;
 let calls = 0;
@@ -34,5 +39,6 @@ console.log(JSON.stringify({
   keyPrefix: key.key.slice(0, 6),
   titles,
   datesRevived,
+  quota: quota && { limit: quota.limit, used: quota.used, remaining: quota.remaining, resetRevived: resetAt instanceof Date },
   limited: limited && { code: limited.code, status: limited.status, retryAfter: limited.retryAfter, calls },
 }));
