@@ -42,11 +42,13 @@ try {
     keys.push(((await (await post("/api/keys", { name, ...extra }, auth)).json()) as any).data);
   }
   // Some traffic for the usage chart: successes, and a burst past a low limit.
-  const limited = await fetch(`${server.url}/api/admin/api-keys/${keys[0]!.id}`, {
+  const featured = keys[2]!; // the partner key: quota and allowlist, and the chart
+  const limited = await fetch(`${server.url}/api/admin/api-keys/${featured.id}`, {
     method: "PUT", headers: { ...auth, "content-type": "application/json", origin: server.url }, body: JSON.stringify({ rateLimit: 30 }),
   });
   if (!limited.ok) throw new Error(`re-limit: ${limited.status}`);
-  for (let i = 0; i < 45; i++) await fetch(`${server.url}/api/v1/articles/latest?limit=5`, { headers: { "x-api-key": keys[0]!.key } });
+  for (let i = 0; i < 45; i++) await fetch(`${server.url}/api/v1/articles/latest?limit=5`, { headers: { "x-api-key": featured.key } });
+  for (let i = 0; i < 12; i++) await fetch(`${server.url}/api/v1/articles/latest?limit=5`, { headers: { "x-api-key": keys[0]!.key } });
   await post("/api/keys/report-leak", { key: keys[1]!.key });
   await Bun.sleep(2_500); // usage is written behind every 2 s
 
@@ -64,7 +66,7 @@ try {
   };
   await context.addCookies([{ name: "argus_session", value: cookie, url: server.url, httpOnly: true, sameSite: "Strict" }]);
   await shot("keys", "keys", () => page.getByRole("heading", { name: "API keys" }).waitFor());
-  await shot("key-details", `keys/${keys[0]!.id}`, () => page.locator(".usage-chart canvas").first().waitFor());
+  await shot("key-details", `keys/${featured.id}`, () => page.locator(".usage-chart canvas").first().waitFor());
   await shot("audit-log", "admin/audit", () => page.getByRole("heading", { name: "Audit log" }).waitFor());
   await context.close();
 } finally {
