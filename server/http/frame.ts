@@ -109,6 +109,11 @@ export function frame(core: Core): MiddlewareHandler<AppEnv> {
       plain = false;
       return honoHeader(...args);
     }) as typeof honoHeader;
+    const honoStatus = c.status;
+    c.status = ((status: Parameters<typeof honoStatus>[0]) => {
+      plain = false; // a status set aside is Hono's to apply
+      return honoStatus(status);
+    }) as typeof honoStatus;
     c.json = ((object: unknown, status?: unknown, headers?: unknown) => {
       if (!plain || c.finalized || headers !== undefined || (status !== undefined && typeof status !== "number")) {
         return honoJson(object as never, status as never, headers as never);
