@@ -18,7 +18,9 @@ const WORDS = [2, 4, 8, 9, 10, 11];
  * connection of every process maps from the -shm file, and whose layout is fixed because SQLite versions of
  * different ages may share one database: each commit rewrites it (iChange++, mxFrame, checksums) before the
  * commit returns. Reading six words of a shared mapping costs nanoseconds. A header read while a commit rewrites it
- * can only look different (one extra refresh), never like the old one once that commit has returned. Without a
+ * can only look different (one extra refresh), never like the old one once that commit has returned. The counter
+ * is read only while `db` is open, and an open connection keeps the -shm from being reset (SQLite truncates it only
+ * when no process has it open), so the mapping stays valid for as long as it is used. Without a
  * mappable -shm (not WAL), it is `PRAGMA data_version`, which misses this connection's own commits: callers that
  * write on this connection clear their caches themselves, as they did before.
  */
