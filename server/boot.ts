@@ -1,3 +1,4 @@
+import { createChangeCounter } from "../db/changes.ts";
 import { databaseFile, openDatabase } from "../db/client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -39,7 +40,7 @@ export async function bootCore(config: Config, opts: BootOptions = {}): Promise<
   const limiter = metrics ? watchLimiter(store, metrics) : store;
   const work = metrics ? watchWork(threaded, metrics) : threaded;
   const core = createCore({
-    db, work, clock, config, logger, limiter, metrics,
+    db, changes: createChangeCounter(db.$client), work, clock, config, logger, limiter, metrics,
     jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret, logger),
     passwordCost: opts.passwordCost,
   });

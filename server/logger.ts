@@ -6,6 +6,8 @@ type Level = Exclude<LogLevel, "silent">;
 export type Logger = Record<Level, (msg: string, fields?: Record<string, unknown>) => void> & {
   /** A line whose fields the caller serialized (`"a":1,"b":"x"`): the access log's per-request path. */
   json(level: Level, msg: string, fields: string): void;
+  /** Whether lines at `level` are written, so a caller can skip building them. */
+  enabled(level: Level): boolean;
 };
 
 const FLUSH_MS = 20;
@@ -65,7 +67,7 @@ export function createLogger(level: LogLevel = "info", write: (line: string) => 
     if (!on(lvl)) return;
     json(lvl, msg, fields ? JSON.stringify(fields).slice(1, -1) : "");
   };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), json };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), json, enabled: on };
 }
 
 /** An error's description fit for a log line: the driver's reason, never the failed query or its parameters. */

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pinned } from "./pin.ts";
+import { cpuSeconds } from "./procstat.ts";
 import { track } from "./procs.ts";
 
 export type LoadRequest = { method?: string; path: string; headers?: Record<string, string>; body?: string };
@@ -26,6 +27,8 @@ export type LoadSpec = {
    * not start against someone else's backlog.
    */
   drainPath?: string;
+  /** The server's pid: its CPU time over the measured run is reported per request (wrk only). */
+  serverPid?: number;
 };
 export type LoadResult = {
   tool: "wrk" | "bun";
@@ -38,6 +41,11 @@ export type LoadResult = {
   non2xx: number;
   /** Socket-level failures: connect, read, write, timeout. */
   errors: number;
+  /**
+   * Server CPU time (all its threads) per answered request over the measured run, µs. What a request costs the
+   * server whatever else the machine runs: the robust figure when other tenants squeeze the req/s.
+   */
+  cpuUs?: number;
 };
 
 export const wrkPath = () => Bun.which("wrk");
@@ -124,7 +132,9 @@ async function runWrk(wrk: string, spec: LoadSpec): Promise<LoadResult> {
       await wrkOnce(wrk, script, spec, spec.warmupMs);
       await drain(spec);
     }
+    const cpuBefore = spec.serverPid ? cpuSeconds(spec.serverPid) : NaN;
     const result = await wrkOnce(wrk, script, spec, spec.durationMs);
+    if (spec.serverPid) result.cpuUs = ((cpuSeconds(spec.serverPid) - cpuBefore) * 1e6) / result.requests;
     await drain(spec);
     return result;
   } finally {

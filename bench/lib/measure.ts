@@ -7,8 +7,8 @@ import { median } from "./stats.ts";
 
 export { median, percentile } from "./stats.ts";
 
-export const load = (base: string, requests: LoadRequest[], connections = CONNECTIONS, drainPath = "/api/health") =>
-  runLoad({ baseUrl: base, requests, connections, durationMs: DURATION_MS, warmupMs: WARMUP_MS, drainPath });
+export const load = (base: string, requests: LoadRequest[], connections = CONNECTIONS, drainPath = "/api/health", serverPid?: number) =>
+  runLoad({ baseUrl: base, requests, connections, durationMs: DURATION_MS, warmupMs: WARMUP_MS, drainPath, serverPid });
 
 /** Service time without queueing: `n` requests one after another on one connection, median and max in ms. */
 export async function sequential(base: string, req: LoadRequest, n: number): Promise<{ median: number; max: number }> {
@@ -31,7 +31,10 @@ export type Case = {
   during?: () => () => Promise<unknown>;
   /** Fewer rounds for a case whose verdict noise cannot flip (a route 10× off its target), to save time. */
   rounds?: number;
+  /** The server's pid, for its CPU time per request. */
+  pid?: number;
 };
+/** The best round by req/s; `cpuUs` is the lowest server CPU per request of any round (noise only adds to it). */
 export type Measured = LoadResult & { all: LoadResult[] };
 
 /** The name under which `interleaved` reports the bare Bun.serve baseline. */
@@ -44,7 +47,8 @@ export const BARE = "bare";
  * a ratio to what the machine does with no framework at all, measured in the same minutes.
  */
 export async function interleaved(cases: Case[], rounds = ROUNDS, opts: { bare?: boolean } = {}): Promise<Map<string, Measured>> {
-  const all = opts.bare === false ? cases : [{ name: BARE, base: (await bareServer()).url, requests: [{ path: "/" }] } as Case, ...cases];
+  const bare = opts.bare === false ? undefined : await bareServer();
+  const all = bare ? [{ name: BARE, base: bare.url, pid: bare.pid, requests: [{ path: "/" }] } as Case, ...cases] : cases;
   const results = new Map<string, Measured>();
   for (let round = 1; round <= rounds; round++) {
     for (const c of all) {
@@ -52,14 +56,16 @@ export async function interleaved(cases: Case[], rounds = ROUNDS, opts: { bare?:
       const finish = c.during?.();
       let r: LoadResult;
       try {
-        r = await load(c.base, c.requests, undefined, c.name === BARE ? "/" : "/api/health");
+        r = await load(c.base, c.requests, undefined, c.name === BARE ? "/" : "/api/health", c.pid);
       } finally {
         await finish?.();
       }
-      log(`round ${round} ${c.name}: ${fmt.rps(r.rps)} req/s, p50 ${fmt.ms(r.p50Ms)} ms, p99 ${fmt.ms(r.p99Ms)} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+      const cpu = r.cpuUs === undefined ? "" : `, server CPU ${r.cpuUs.toFixed(1)} µs/req`;
+      log(`round ${round} ${c.name}: ${fmt.rps(r.rps)} req/s, p50 ${fmt.ms(r.p50Ms)} ms, p99 ${fmt.ms(r.p99Ms)} ms, non-2xx ${r.non2xx}, errors ${r.errors}${cpu}`);
       const prev = results.get(c.name);
       const runs = [...(prev?.all ?? []), r];
-      results.set(c.name, { ...(prev && prev.rps >= r.rps ? prev : r), all: runs });
+      const cpus = runs.map((x) => x.cpuUs).filter((x): x is number => x !== undefined && Number.isFinite(x));
+      results.set(c.name, { ...(prev && prev.rps >= r.rps ? prev : r), cpuUs: cpus.length ? Math.min(...cpus) : undefined, all: runs });
     }
   }
   return results;

@@ -43,6 +43,8 @@ export const loadRow = (name: string, r: LoadResult, extra: Record<string, strin
     "p99 ms": fmt.ms(r.p99Ms),
     "non-2xx": String(r.non2xx + r.errors),
     ...(bare ? { "× bare Bun": fmt.x(r.rps / bare.rps) } : {}),
+    ...(r.cpuUs !== undefined ? { "CPU µs/req": r.cpuUs.toFixed(1) } : {}),
+    ...(bare?.cpuUs !== undefined && r.cpuUs !== undefined ? { "× bare Bun (CPU)": fmt.x(bare.cpuUs / r.cpuUs) } : {}),
     ...extra,
   },
 });

@@ -38,6 +38,7 @@ export async function run() {
     Object.entries(paths).map(([name, path]) => ({
       name,
       base: server.url,
+      pid: server.pid,
       requests: withKeys(fx.keys, path),
       rounds: name === "deep" || name === "fts" ? 1 : undefined,
     })),
@@ -48,7 +49,7 @@ export async function run() {
   const [bare, first, deep, latest, trpc, fts] = [g(BARE), g("first"), g("deep"), g("latest"), g("trpc"), g("fts")];
   table(
     `4. Articles, ${seeded.count.toLocaleString("en")} seeded (X-API-Key, ${CONNECTIONS} connections)`,
-    ["req/s", "p50 ms", "p99 ms", "non-2xx", "× bare Bun", "1-conn median ms", "ratio"],
+    ["req/s", "p50 ms", "p99 ms", "non-2xx", "× bare Bun", "CPU µs/req", "× bare Bun (CPU)", "1-conn median ms", "ratio"],
     [
       loadRow("bare `Bun.serve` JSON route", bare, {}, bare),
       loadRow("REST `latest?limit=20` (baseline for tRPC)", latest, { ...oneMs("latest"), ratio: fmt.x(1) }, bare),
@@ -70,5 +71,8 @@ export async function run() {
   verdict("articles", "deep-cursor page p50 ≤ 1.2× first page p50 (50 conns)", fmt.x(deep.p50Ms / first.p50Ms), deep.p50Ms / first.p50Ms <= 1.2);
   verdict("articles", "deep-cursor page ≤ 1.2× first page, 1 connection", fmt.x(one.deep!.median / one.first!.median), one.deep!.median / one.first!.median <= 1.2);
   verdict("articles", "tRPC latest ≥ 0.7× REST latest req/s", fmt.x(trpc.rps / latest.rps), trpc.rps / latest.rps >= 0.7);
+  const cpu = (x: typeof bare) => x.cpuUs ?? NaN;
+  verdict("articles", "latest?limit=20 with a key ≥ 0.35× bare Bun, by server CPU per request", fmt.x(cpu(bare) / cpu(latest)), null);
+  verdict("articles", "tRPC latest ≥ 0.7× REST latest, by server CPU per request", fmt.x(cpu(latest) / cpu(trpc)), null);
   verdict("articles", `q=${seeded.ftsWord} first page ≤ 2× the plain first page, 1 connection`, fmt.x(one.fts!.median / one.first!.median), one.fts!.median / one.first!.median <= 2);
 }

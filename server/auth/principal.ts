@@ -3,7 +3,8 @@ import type { Core } from "../core/index.ts";
 import type { KeyIdentity } from "../core/key-schemas.ts";
 import type { Quota } from "../core/quotas.ts";
 import type { Scope, User } from "../core/schemas.ts";
-import { toUser } from "../core/users.ts";
+import { share } from "../core/shared-values.ts";
+import { sharedUser } from "../core/users.ts";
 import { AppError, forbidden, tooManyRequests, unauthorized } from "../errors.ts";
 
 export type Principal = {
@@ -31,6 +32,7 @@ export type Credentials = {
   apiKey?: string | null;
   /** The console's session cookie, passed only when the door judged the request same-origin. */
   sessionCookie?: string | null;
+  /** May be a getter: it is read only when a check needs it (an allowlist, a throttle). */
   clientIp: string;
 };
 
@@ -42,16 +44,16 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
   if (creds.authorization && !bearer) throw unauthorized("Authorization header must be 'Bearer <token>'");
   if (bearer) {
     const row = await core.users.authenticateToken(bearer);
-    return { userId: row.id, role: row.role, user: toUser(row), via: "jwt" };
+    return { userId: row.id, role: row.role, user: sharedUser(row), via: "jwt" };
   }
   if (!creds.apiKey) {
     if (!creds.sessionCookie) return null;
     // The same JWT checks as a bearer token: 7-day expiry, and "log out everywhere" ends it.
     const row = await core.users.authenticateToken(creds.sessionCookie);
-    return { userId: row.id, role: row.role, user: toUser(row), via: "jwt", cookie: true };
+    return { userId: row.id, role: row.role, user: sharedUser(row), via: "jwt", cookie: true };
   }
   try {
-    const key = core.keys.authenticate(creds.apiKey.trim(), creds.clientIp);
+    const key = core.keys.authenticate(creds.apiKey.trim(), () => creds.clientIp);
     const { user } = key;
     return {
       userId: user.id, role: user.role, user, via: "apiKey",
@@ -67,6 +69,19 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
     }
     throw e;
   }
+}
+
+const answers = new WeakMap<object, User | (User & { key: KeyIdentity })>();
+/**
+ * Who is calling, as GET /api/auth/me and auth.me answer: the user and, for a key, which key. One shared object
+ * per verified row (keyed by the key identity or the user object, which live exactly as long as that row is
+ * cached), so the doors serialize it once.
+ */
+export function whoAmI(p: Principal): User | (User & { key: KeyIdentity }) {
+  const id = p.key ?? p.user;
+  let me = answers.get(id);
+  if (!me) answers.set(id, (me = share(p.key ? { ...p.user, key: p.key } : p.user)));
+  return me;
 }
 
 export function requireAuth(p: Principal | null): Principal {

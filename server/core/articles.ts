@@ -3,7 +3,9 @@ import type { Article, ArticleInput, ArticleListQuery } from "./article-schemas.
 import { auditContext } from "./audit-context.ts";
 import type { CoreDeps } from "./deps.ts";
 import { articleById, latestArticles, listArticles, mayWalkFar } from "./stores/article-reads.ts";
+import { share } from "./shared-values.ts";
 import { checkPublishedAt } from "./stores/article-writes.ts";
+import { createGeneration, createVersionedCache } from "./keycache.ts";
 
 export { ftsQuery } from "./stores/article-reads.ts";
 
@@ -13,13 +15,19 @@ export { ftsQuery } from "./stores/article-reads.ts";
  */
 export function createArticles(deps: CoreDeps) {
   const { db, work, clock } = deps;
+  // The pages everyone asks for (latest, the unfiltered first page) come from memory while no article changes (the
+  // "articles" generation, any process), shared (frozen, the same objects every time), so the doors serialize each
+  // one once (http/frame.ts and the tRPC transformer).
+  const pages = createVersionedCache<Article[] | ArticlePage>(createGeneration(db, "articles", deps.changes), 256);
 
   return {
     /** The newest articles, ties broken by id so the order is stable. */
-    latest: (limit: number): Article[] => latestArticles(db.$client, limit),
+    latest: (limit: number): Article[] =>
+      pages.get(`latest:${limit}`, () => share(latestArticles(db.$client, limit))) as Article[],
 
     /** Filtered, newest first, one keyset page: `since` inclusive, `until` exclusive, `q` full-text. */
-    async list(q: ArticleListQuery) {
+    async list(q: ArticleListQuery): Promise<ArticlePage> {
+      if (isFirstPlainPage(q)) return pages.get(`list:${q.limit}`, () => share(listArticles(db.$client, q))) as ArticlePage;
       return mayWalkFar(q) ? work.read("articles.list", q) : listArticles(db.$client, q);
     },
 
@@ -33,13 +41,16 @@ export function createArticles(deps: CoreDeps) {
     async upsert(input: ArticleInput): Promise<{ article: Article; created: boolean }> {
       checkPublishedAt([input], clock.now(), () => "publishedAt");
       const { articles, created } = await work.write("articles.upsert", { inputs: [input], now: clock.now() });
+      pages.clear();
       return { article: articles[0]!, created: created === 1 };
     },
 
     /** All or nothing; a url repeated within the batch counts once as created, then as updated. */
     async upsertMany(inputs: ArticleInput[]) {
       checkPublishedAt(inputs, clock.now(), (i) => `articles.${i}.publishedAt`);
-      return work.write("articles.upsert", { inputs, now: clock.now() });
+      const result = await work.write("articles.upsert", { inputs, now: clock.now() });
+      pages.clear(); // the generation says so too; this covers a connection that cannot see its own commits
+      return result;
     },
 
     /**
@@ -47,14 +58,23 @@ export function createArticles(deps: CoreDeps) {
      * answer's `data` as JSON text, ready to be spliced into the envelope.
      */
     async upsertManyJson(body: string): Promise<{ created: number; updated: number; json: string }> {
-      return work.write("articles.upsertJson", { body, now: clock.now() });
+      const result = await work.write("articles.upsertJson", { body, now: clock.now() });
+      pages.clear();
+      return result;
     },
 
     /** Deleting is for admins, whichever credential they use; tags go with the article (FK cascade). */
     async remove(actor: { role: "user" | "admin" }, id: string) {
       if (actor.role !== "admin") throw forbidden("Admin access required");
       await work.write("articles.delete", { id, now: clock.now(), audit: auditContext() });
+      pages.clear();
     },
   };
 }
 export type Articles = ReturnType<typeof createArticles>;
+
+export type ArticlePage = { items: Article[]; meta: { nextCursor: string | null; hasMore: boolean } };
+
+/** No filter, no bound, no cursor: the page most callers ask for, the same for everyone. */
+const isFirstPlainPage = (q: ArticleListQuery) => !q.cursor && !q.since && !q.until && !q.q && !q.tag && !q.source;
+

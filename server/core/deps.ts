@@ -1,3 +1,4 @@
+import type { ChangeCounter } from "../../db/changes.ts";
 import type { Db } from "../../db/client.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
@@ -10,6 +11,8 @@ import type { RateLimitStore } from "./ratelimit/store.ts";
 export type CoreDeps = {
   /** This thread's connection: short reads only. */
   db: Db;
+  /** Moves whenever anyone (this process's threads, the CLI, another worker) commits: for caches on this thread. */
+  changes: ChangeCounter;
   /** Writes (in order, on the writer thread) and long reads (on a reader thread). */
   work: DbWork;
   clock: Clock;

@@ -8,9 +8,10 @@ import type { CoreDeps } from "./deps.ts";
 import { allowsAddress, lifecycleFields, quotaOf, settingsValues } from "./key-lifecycle.ts";
 import type { KeyIdentity } from "./key-schemas.ts";
 import { quotaReader, type Quota } from "./quotas.ts";
-import { createKeyCache } from "./keycache.ts";
+import { createGeneration, createVersionedCache } from "./keycache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
+import { share } from "./shared-values.ts";
 import { held } from "./stores/key-live.ts";
 import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, keysQuery, Scope, User } from "./schemas.ts";
 import { toUser } from "./users.ts";
@@ -32,8 +33,10 @@ export type AuthenticatedKey = {
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
 export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcome: UsageOutcome): void }) {
   const { db, work, clock, config } = deps;
-  const cache = createKeyCache<{ key: ApiKeyRow; user: UserRow }>(db);
+  const cache = createVersionedCache<{ key: ApiKeyRow; user: UserRow }>(createGeneration(db, "keys", deps.changes));
   const lastUsed = createLastUsed(work, clock, deps.logger);
+  // What a cached row says about its caller, worked out once per row (the checks run on every request).
+  const callers = new WeakMap<object, AuthenticatedKey>();
   const quotaState = quotaReader(deps);
   // A key with a quota costs one indexed read of its spend row; one without, nothing.
   const quotaRecord = (row: ApiKeyRow) => {
@@ -87,7 +90,7 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
     return deny(outcome, message);
   };
 
-  // A change this process made is visible to the cache at once (other processes' via data_version).
+  // A change this process made is visible to the cache at once (other processes' via the change counter).
   const changed = <T>(result: T): T => {
     cache.clear();
     return result;
@@ -161,7 +164,7 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
     },
 
     /** The key's owner and limits, or a 401 that says why (unknown keys stay generic), or 403 from elsewhere. */
-    authenticate(plaintext: string, clientIp: string): AuthenticatedKey {
+    authenticate(plaintext: string, clientIp: () => string): AuthenticatedKey {
       if (!isWellFormedKey(plaintext)) throw deny("invalid", "Invalid API key");
       const hash = digestKey(plaintext);
       const found = cache.get(hash, () => byDigest.get({ hash }));
@@ -173,17 +176,22 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
         throw refuse(key.id, "expired", key.rotatedTo ? "API key has been rotated" : "API key has expired");
       }
       if (!user.isActive) throw refuse(key.id, "owner_deactivated", "Account is deactivated");
-      if (!allowsAddress(key, clientIp)) {
+      if (key.allowedIps && !allowsAddress(key, clientIp())) {
         usage?.count(key.id, "ipNotAllowed");
         throw new AppError("IP_NOT_ALLOWED", "This API key may not be used from this address");
       }
       lastUsed.touch(key.id);
       deps.metrics?.keyVerified("ok");
-      const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };
-      return {
-        keyId: key.id, keyPrefix: key.keyPrefix, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit,
-        userRateLimit: user.rateLimit, identity, quota: quotaOf(key),
-      };
+      let caller = callers.get(found);
+      if (!caller) {
+        const identity = { id: key.id, name: key.name, keyPrefix: key.keyPrefix, meta: key.meta ?? null };
+        caller = share({
+          keyId: key.id, keyPrefix: key.keyPrefix, user: toUser(user), scopes: key.scopes as Scope[], rateLimit: key.rateLimit,
+          userRateLimit: user.rateLimit, identity, quota: quotaOf(key),
+        });
+        callers.set(found, caller);
+      }
+      return caller;
     },
 
     adminList(q: z.infer<typeof adminKeysQuery>) {

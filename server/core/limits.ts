@@ -34,7 +34,7 @@ export function createLimits(deps: CoreDeps) {
       const ceiling = userLimitFor(caller);
       if (ceiling > 0) charges.push({ key: `user:${caller.userId}`, limit: ceiling, windowMs: WINDOW_MS, cost: 1 });
       const ds = limiter.consumeAll(charges);
-      return ds instanceof Promise ? ds.then(closest) : closest(ds);
+      return ds instanceof Promise ? ds.then(closest) : ds.length === 1 ? ds[0]! : closest(ds);
     },
     /** The X-RateLimit-* and IETF draft headers for one decision. */
     headers(d: Decision): Record<string, string> {

@@ -9,6 +9,8 @@ import type { CoreDeps } from "./deps.ts";
 import type { z } from "zod";
 import type { AdminUser, adminUsersQuery, adminUserUpdate, changePasswordInput, RegisterInput, User } from "./schemas.ts";
 import type { Hashing, Lane } from "./hashing.ts";
+import { share } from "./shared-values.ts";
+import { createGeneration, createVersionedCache } from "./keycache.ts";
 import { throttled, type Throttle } from "./throttle.ts";
 import type { Tokens } from "./tokens.ts";
 
@@ -24,6 +26,13 @@ export const toUser = (row: UserRow): User => ({
   isActive: row.isActive,
   createdAt: row.createdAt,
 });
+const sessionUsers = new WeakMap<UserRow, User>();
+/** toUser for a row that requests share (a cached session row): made once per row, and frozen. */
+export const sharedUser = (row: UserRow): User => {
+  let user = sessionUsers.get(row);
+  if (!user) sessionUsers.set(row, (user = share(toUser(row))));
+  return user;
+};
 const toAdminUser = (row: UserRow): AdminUser => ({ ...toUser(row), rateLimit: row.rateLimit });
 
 /**
@@ -62,6 +71,12 @@ export function createUsers(
   const dummyHash = hashPassword(crypto.randomUUID());
 
   const byId = db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
+  // A session is checked against its user's row on every request; the row is kept while the database does not change.
+  const sessionRows = createVersionedCache<UserRow>(createGeneration(db, "keys", deps.changes));
+  const changed = () => {
+    sessionRows.clear();
+    onChange();
+  };
   const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder("email"))).prepare();
 
   const session = async (row: UserRow) => ({ ...(await tokens.issue(row)), user: toUser(row) });
@@ -96,7 +111,7 @@ export function createUsers(
     changes?: Record<string, unknown>,
   ) {
     const row = await work.write("users.update", { id, patch, endSessions: true, now: clock.now(), audit: auditContext(), action, changes });
-    onChange();
+    changed();
     return row;
   }
 
@@ -145,8 +160,8 @@ export function createUsers(
 
     /** The user behind a JWT, re-checked on every request: exists, active, current token version. */
     async authenticateToken(token: string): Promise<UserRow> {
-      const { userId, version } = await tokens.verify(token);
-      const row = byId.get({ id: userId });
+      const { userId, version } = tokens.verify(token);
+      const row = sessionRows.get(userId, () => byId.get({ id: userId }));
       if (!row || row.tokenVersion !== version) throw unauthorized("Invalid or expired token");
       if (!row.isActive) throw unauthorized("Account is deactivated");
       return row;
@@ -202,7 +217,7 @@ export function createUsers(
     /** Role, activation and key ceiling; never leaves the server without an active admin. */
     async adminUpdate(id: string, patch: z.infer<typeof adminUserUpdate>): Promise<AdminUser> {
       const row = await work.write("users.adminUpdate", { id, patch, now: clock.now(), audit: auditContext() });
-      onChange();
+      changed();
       return toAdminUser(row);
     },
 

@@ -1,22 +1,19 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
-import { secureHeaders } from "hono/secure-headers";
 import type { Core } from "../core/index.ts";
 import { AppError, issueDetails } from "../errors.ts";
 import { observeRequests } from "../observability/access-log.ts";
 import { metricsEndpoint } from "../observability/endpoint.ts";
-import { requestIds } from "../observability/request-id.ts";
 import { mountTrpc, trpcRoute } from "../trpc/mount.ts";
 import { auditScope } from "./audit-scope.ts";
-import { createClientIp } from "./clientip.ts";
-import { contentSecurityPolicy } from "./csp.ts";
+import { bodyChecks } from "./body-checks.ts";
 import { mountDocs } from "./docs.ts";
 import type { AppEnv } from "./env.ts";
 import { fail } from "./envelope.ts";
 import { notFoundOrMethod, onError } from "./errors.ts";
+import { frame } from "./frame.ts";
 import { sameOriginMutations } from "./csrf.ts";
 import { landingRoutes } from "./landing.ts";
-import { authenticate, requireJson } from "./middleware.ts";
+import { authenticate } from "./middleware.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { articleRoutes } from "./routes/articles.ts";
 import { auditRoutes } from "./routes/audit.ts";
@@ -38,29 +35,16 @@ export function createApp(core: Core) {
     },
   });
 
-  app.use("*", contentSecurityPolicy());
-  const clientIp = createClientIp(config.trustProxy, logger);
-  app.use("*", requestIds());
-  app.use("*", async (c, next) => {
-    c.set("core", core);
-    c.set("principal", null);
-    c.set("authenticated", false);
-    c.set("clientIp", clientIp(c));
-    await next();
-  });
+  // Outermost: request id, client address, and the security headers, CSP and X-Request-Id on every answer.
+  app.use("*", frame(core));
   app.use("*", auditScope());
   // Outside everything that can refuse a request, so every answer is logged and counted.
   app.use("*", observeRequests(core, trpcRoute));
-  app.use("*", secureHeaders());
   app.use("/metrics", metricsEndpoint(config, core.deps.metrics));
   app.use("*", sameOriginMutations(config.trustProxy));
   // Routes that accept API keys: charge the key before any body check, so every answer carries its headers.
   for (const path of KEY_PATHS) app.use(path, authenticate({ keys: true }));
-  app.use(
-    "*",
-    bodyLimit({ maxSize: MAX_BODY, onError: (c) => fail(c, new AppError("PAYLOAD_TOO_LARGE", "Request body exceeds 1 MiB")) }),
-  );
-  app.use("/api/*", requireJson);
+  app.use("*", bodyChecks(MAX_BODY));
 
   app.route("/api", healthRoutes);
   app.route("/api/auth", authRoutes);

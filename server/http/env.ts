@@ -7,6 +7,7 @@ export type AppEnv = {
     principal: Principal | null;
     authenticated: boolean;
     requestId: string;
+    /** Read with c.get("clientIp"): worked out on first use (http/frame.ts), so c.var does not hold it. */
     clientIp: string;
     /** A route pattern set by a handler the router cannot name (`/metrics`), for the access log and metrics. */
     route?: string;

@@ -56,7 +56,8 @@ function accessFields(c: Context<AppEnv>, method: string, route: string, status:
  */
 export function observeRequests(core: Core, trpc: TrpcRoute): MiddlewareHandler<AppEnv> {
   const { config, logger, metrics } = core.deps;
-  const log = config.accessLog;
+  // Lines are built only when they will be written (ARGUS_LOG_LEVEL info or debug).
+  const log = config.accessLog && logger.enabled("info");
   if (!log && !metrics) return (_c, next) => next();
   return async (c, next) => {
     const started = performance.now();

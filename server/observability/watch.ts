@@ -19,7 +19,10 @@ export function watchLimiter(inner: RateLimitStore, metrics: Metrics): RateLimit
     },
     consumeAll(charges) {
       const ds = inner.consumeAll(charges);
-      const countAll = (list: Decision[]) => list.map((d, i) => count(charges[i]!.key, d));
+      const countAll = (list: Decision[]) => {
+        for (let i = 0; i < list.length; i++) count(charges[i]!.key, list[i]!);
+        return list;
+      };
       return ds instanceof Promise ? ds.then(countAll) : countAll(ds);
     },
     health: () => inner.health(),

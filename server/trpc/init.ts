@@ -62,13 +62,20 @@ const t = initTRPC.context<RouterContext>().create({
 
 export const router = t.router;
 
+/**
+ * For `next({ ctx: unchanged<T>() })`: hands the same context object on, typed as T. tRPC copies the context (a
+ * spread of every property) whenever a middleware passes one; these middleware only narrow its type, and the
+ * object they would pass holds the very same values (mapErrors: the real Context; gate: the principal it checked).
+ */
+const unchanged = <T>() => undefined as unknown as T;
+
+/** Core's AppError as the tRPC error with the matching code (and so the matching HTTP status). */
+const toTrpc = (cause: AppError) => new TRPCError({ code: trpcCode[cause.code], message: cause.message, cause });
+
 /** Core's AppError becomes the tRPC error with the matching code (and so the matching HTTP status). */
-const mapErrors = t.middleware(async ({ ctx, next }) => {
-  const result = await next({ ctx: ctx as Context });
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: trpcCode[cause.code], message: cause.message, cause });
-  }
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next({ ctx: unchanged<Context>() });
+  if (!result.ok && result.error.cause instanceof AppError) throw toTrpc(result.error.cause);
   return result;
 });
 
@@ -95,26 +102,35 @@ const codeOf = (e: unknown): string | undefined =>
 /**
  * The REST door's order: a procedure that takes keys charges the key first, then applies its rule (so a call
  * refused for a missing scope still spends a token); a JWT-only one refuses a key without charging it.
+ * It also does mapErrors' work, in the same step rather than a middleware of its own (tRPC copies its options
+ * at every step of every call).
  */
 const gate = (check: (p: Principal | null) => Principal, opts: { keys: boolean }) =>
-  publicProcedure.use(async ({ ctx, next }) => {
-    if (ctx.authError) throw ctx.authError;
-    const quota = opts.keys ? await chargeKey(ctx) : null;
-    // Only successful calls count against a quota: a call that fails gives its unit back.
-    const refund = async () => quota && (await ctx.core.quotas.refund(quota));
-    // Each call a key was charged for counts in its usage, by how it ended (a missing scope is `forbidden`).
-    const counted = (e?: unknown) => opts.keys && ctx.principal?.via === "apiKey" && ctx.core.usage.count(ctx.principal.keyId!, outcomeOfCode(codeOf(e)));
-    let result;
+  t.procedure.use(async ({ ctx: given, next }) => {
+    const ctx = given as Context;
     try {
-      result = await next({ ctx: { principal: check(ctx.principal) } });
+      if (ctx.authError) throw ctx.authError;
+      const quota = opts.keys ? await chargeKey(ctx) : null;
+      // Only successful calls count against a quota: a call that fails gives its unit back.
+      const refund = async () => quota && (await ctx.core.quotas.refund(quota));
+      // Each call a key was charged for counts in its usage, by how it ended (a missing scope is `forbidden`).
+      const counted = (e?: unknown) => opts.keys && ctx.principal?.via === "apiKey" && ctx.core.usage.count(ctx.principal.keyId!, outcomeOfCode(codeOf(e)));
+      let result;
+      try {
+        check(ctx.principal); // returns ctx.principal itself, or throws
+        result = await next({ ctx: unchanged<Context & { principal: Principal }>() });
+      } catch (e) {
+        counted(e);
+        await refund();
+        throw e;
+      }
+      counted(result.ok ? undefined : result.error);
+      if (!result.ok) await refund();
+      if (!result.ok && result.error.cause instanceof AppError) throw result.error.cause;
+      return result;
     } catch (e) {
-      counted(e);
-      await refund();
-      throw e;
+      throw e instanceof AppError ? toTrpc(e) : e;
     }
-    counted(result.ok ? undefined : result.error);
-    if (!result.ok) await refund();
-    return result;
   });
 
 export const authedProcedure = gate(requireAuth, { keys: true });

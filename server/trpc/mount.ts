@@ -1,11 +1,13 @@
 import { trpcServer } from "@hono/trpc-server";
-import type { Hono } from "hono";
+import type { TRPCError } from "@trpc/server";
+import type { Context as HonoContext, Hono } from "hono";
 import { resolvePrincipal } from "../auth/principal.ts";
 import { sessionCredential } from "../auth/session-cookie.ts";
 import type { Core } from "../core/index.ts";
 import { AppError } from "../errors.ts";
 import { describeError } from "../logger.ts";
 import type { AppEnv } from "../http/env.ts";
+import { directQueries } from "./direct.ts";
 import { BATCH_ITEM_BUDGET, type Context } from "./init.ts";
 import { appRouter } from "./router.ts";
 
@@ -20,55 +22,66 @@ export function trpcRoute(path: string): string | null {
 
 /** tRPC at /trpc: same credentials, same limits, same core. */
 export function mountTrpc(app: Hono<AppEnv>, core: Core) {
-  app.use(
-    "/trpc/*",
-    trpcServer({
-      endpoint: "/trpc",
-      router: appRouter,
-      createContext: async (_opts, c): Promise<Context> => {
-        const ctx: Context = {
-          core, principal: null, authError: null, clientIp: c.get("clientIp"), rate: {},
-          batch: { itemsLeft: BATCH_ITEM_BUDGET, lane: Promise.resolve() },
-          noteFailure: (failure) => c.set("failure", failure),
-        };
-        try {
-          ctx.principal = await resolvePrincipal(core, {
-            authorization: c.req.header("authorization"),
-            apiKey: c.req.header("x-api-key"),
-            sessionCookie: sessionCredential(c, core.deps.config.trustProxy),
-            clientIp: ctx.clientIp,
-          });
-        } catch (e) {
-          if (!(e instanceof AppError)) throw e;
-          ctx.authError = e;
-        }
-        c.set("principal", ctx.principal);
-        return ctx;
+  const createContext = async (c: HonoContext<AppEnv>): Promise<Context> => {
+    const ctx: Context = {
+      core, principal: null, authError: null, rate: {},
+      batch: { itemsLeft: BATCH_ITEM_BUDGET, lane: Promise.resolve() },
+      get clientIp() {
+        return c.get("clientIp"); // worked out on first use, as over REST
       },
-      // Batches are bounded, so one request cannot queue unbounded work (the client link uses the same cap).
-      maxBatchSize: MAX_BATCH,
-      responseMeta: ({ ctx, errors }) => {
-        // The router's context type is opaque (see RouterContext); this is the Context createContext made.
-        const context = ctx as Context | undefined;
-        const first = errors[0];
-        if (first) {
-          const cause = first.cause instanceof AppError ? first.cause : undefined;
-          context?.noteFailure?.({ code: cause?.code ?? first.code, reason: cause?.message ?? first.code });
-        }
-        const headers = new Headers({
-          ...(context?.rate.last ? core.limits.headers(context.rate.last) : {}),
-          ...(context?.rate.quota ? core.quotas.headers(context.rate.quota) : {}),
-        });
-        // A throttle's 429 (login, invalid keys) says when to come back, as it does over REST.
-        const retryAfter = Math.max(0, ...errors.map((e) => (e.cause instanceof AppError && e.cause.retryAfter) || 0));
-        if (retryAfter > 0 && !headers.has("retry-after")) headers.set("Retry-After", String(retryAfter));
-        return { headers };
-      },
-      onError: ({ error, path }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR") {
-          core.deps.logger.error("trpc error", { path, ...describeError(error.cause ?? error) });
-        }
-      },
-    }),
-  );
+      noteFailure: (failure) => c.set("failure", failure),
+    };
+    try {
+      ctx.principal = await resolvePrincipal(core, {
+        authorization: c.req.header("authorization"),
+        apiKey: c.req.header("x-api-key"),
+        sessionCookie: sessionCredential(c, core.deps.config.trustProxy),
+        get clientIp() {
+          return ctx.clientIp;
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      ctx.authError = e;
+    }
+    c.set("principal", ctx.principal);
+    return ctx;
+  };
+  /** The headers of a tRPC answer (rate limit, quota, Retry-After), and the failure noted for the access log. */
+  const answerMeta = ({ ctx, errors }: { ctx?: unknown; errors: TRPCError[] }) => {
+    // The router's context type is opaque (see RouterContext); this is the Context createContext made.
+    const context = ctx as Context | undefined;
+    const first = errors[0];
+    if (first) {
+      const cause = first.cause instanceof AppError ? first.cause : undefined;
+      context?.noteFailure?.({ code: cause?.code ?? first.code, reason: cause?.message ?? first.code });
+    }
+    const headers: Record<string, string> = {
+      ...(context?.rate.last ? core.limits.headers(context.rate.last) : {}),
+      ...(context?.rate.quota ? core.quotas.headers(context.rate.quota) : {}),
+    };
+    // A throttle's 429 (login, invalid keys) says when to come back, as it does over REST.
+    const retryAfter = Math.max(0, ...errors.map((e) => (e.cause instanceof AppError && e.cause.retryAfter) || 0));
+    if (retryAfter > 0 && !Object.keys(headers).some((k) => k.toLowerCase() === "retry-after")) headers["Retry-After"] = String(retryAfter);
+    return { headers };
+  };
+  const responseMeta = (opts: { ctx?: unknown; errors: TRPCError[] }) => ({ headers: new Headers(answerMeta(opts).headers) });
+  const onError = ({ error, path }: { error: TRPCError; path?: string }) => {
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      core.deps.logger.error("trpc error", { path, ...describeError(error.cause ?? error) });
+    }
+  };
+
+  const adapter = trpcServer({
+    endpoint: "/trpc",
+    router: appRouter,
+    createContext: (_opts, c) => createContext(c as HonoContext<AppEnv>),
+    // Batches are bounded, so one request cannot queue unbounded work (the client link uses the same cap).
+    maxBatchSize: MAX_BATCH,
+    responseMeta,
+    onError,
+  });
+  // GET queries, single or batched (what clients send most), skip the fetch adapter: the same steps, see direct.ts.
+  const direct = directQueries({ router: appRouter, endpoint: "/trpc", maxBatchSize: MAX_BATCH, createContext, answerMeta, onError });
+  app.use("/trpc/*", (c, next) => direct(c) ?? adapter(c, next));
 }

@@ -1,4 +1,5 @@
 import superjson from "superjson";
+import { isShared } from "../core/shared-values.ts";
 import { AppError } from "../errors.ts";
 
 /** Deeper than any input Argus takes (a superjson envelope of a key or an article is about 4 levels). */
@@ -36,5 +37,17 @@ export const transformer = {
       }
     },
   },
-  output: superjson,
+  output: {
+    serialize: (v: unknown) => (isShared(v) ? serializedOnce(v) : superjson.serialize(v)),
+    deserialize: (v: unknown) => superjson.deserialize(v as Parameters<typeof superjson.deserialize>[0]),
+  },
 };
+
+// Shared outputs (the cached feed pages: frozen, the same objects until the database changes) are serialized
+// once each: superjson walks every article and every Date otherwise, on every call.
+const serialized = new WeakMap<object, ReturnType<typeof superjson.serialize>>();
+function serializedOnce(v: object) {
+  let out = serialized.get(v);
+  if (!out) serialized.set(v, (out = Object.freeze(superjson.serialize(v))));
+  return out;
+}

@@ -88,6 +88,23 @@ describe("memory rate-limit store", () => {
     expect(peek(store, "key:idle")).toMatchObject({ remaining: 100, resetAt: T + WINDOW }); // as if never dropped
   });
 
+  test("sweeps stay exact to the millisecond months on (fullAt is kept as an offset that moves forward)", () => {
+    const { clock, store } = setup();
+    const DAY = 24 * 60 * 60 * 1000;
+    store.consume("key:early", 100); // full again at T + 600
+    for (let i = 0; i < 100; i++) store.consume("key:long", 100, 80 * DAY); // full again at T + 80 days: beyond an offset's reach, never swept early
+    clock.set(T + 60 * DAY); // past the ~49 days a 32-bit ms offset holds
+    for (let i = 0; i < 50; i++) store.consume("key:late", 100); // full again at +30,000 ms: moves the base
+    expect(store.sweep()).toBe(1); // key:early, full long ago
+    clock.advance(29_999);
+    expect(store.sweep()).toBe(0);
+    expect(peek(store, "key:late").remaining).toBe(99);
+    clock.advance(1);
+    expect(store.sweep()).toBe(1); // key:late, full again exactly now
+    expect(store.size()).toBe(1);
+    expect(store.consume("key:long", 100, 80 * DAY, 0).remaining).toBe(75); // 60 days and 30 s of an 80-day refill
+  });
+
   test("sweeping many one-off keys keeps the survivors' state intact", () => {
     const { clock, store } = setup();
     for (let i = 0; i < 5_000; i++) store.consume(`key:${i}`, 100);

@@ -17,15 +17,18 @@ const SHRINK_LOAD = 0.15; // after a sweep, shrink below this...
 const TARGET_LOAD = 0.3; // ...to the smallest capacity at or under this, so refilling doesn't regrow at once
 // The timer visits this many slots per macrotask: a million buckets would otherwise stall the loop ~0.5 s.
 const SWEEP_SLICE = 10_000;
-const BYTES_PER_SLOT = 32; // tokens, updatedAt, fullAt (Float64) + key hash lo, hi (Uint32)
+// tokens, updatedAt (Float64) + key hash lo, hi and fullAt in whole seconds (Uint32): 28 bytes, so 1M buckets
+// (2^21 slots) take 56 MB rather than 64.
+const F64_PER_SLOT = 2;
+const U32_PER_SLOT = 3;
 
 /**
  * In-process buckets. consume is synchronous, so check-and-spend cannot interleave between requests.
  *
  * Why hashing: keying a Map by the caller's string ("key:<uuid>", "login:email:<email>", ...) cost ~200 MB
  * for 1M buckets, almost all of it strings and Map entries. Here a bucket is a 64-bit hash of its key plus
- * three doubles in flat typed arrays (open addressing, linear probing, backward-shift deletion): 32 bytes a
- * slot, ~64 MB for 1M buckets at a load of at most 0.6, and no per-bucket object for the GC to trace.
+ * two doubles and a 32-bit time in flat typed arrays (open addressing, linear probing, backward-shift deletion): 28 bytes a
+ * slot, ~56 MB for 1M buckets at a load of at most 0.6, and no per-bucket object for the GC to trace.
  *
  * Why that is safe: the key string is never kept, so two keys with equal hashes would share one bucket. The hash
  * is wyhash keyed with a random per-store seed from crypto, so nobody can pre-compute colliding keys, and by the
@@ -39,11 +42,11 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
   const seed = seeds[0]!;
   const illFormedSeed = seeds[1]!;
 
-  // One buffer per table, one 32-byte record per slot, so a lookup touches one cache line rather than five:
-  // f64[4s] tokens, f64[4s + 1] updatedAt, f64[4s + 2] fullAt (lets a sweep decide without knowing each
-  // bucket's limit), u32[8s + 6] and u32[8s + 7] the key hash's low (picks the home slot) and high halves.
-  // An all-zero hash marks an empty slot (see hashKey). Hashes are only ever read and copied through u32:
-  // read through f64 they could be NaN patterns, which the engine may canonicalise.
+  // Two buffers per table, a 16-byte and a 12-byte record per slot:
+  // f64[2s] tokens, f64[2s + 1] updatedAt; u32[3s] and u32[3s + 1] the key hash's low (picks the home slot) and
+  // high halves, u32[3s + 2] fullAt (lets a sweep decide without knowing each bucket's limit) as whole ms after
+  // `base`, rounded up (keeping a full bucket a moment longer changes nothing: a full bucket is the same as none).
+  // An all-zero hash marks an empty slot (see hashKey). A probe reads only the hashes.
   let capacity = 0;
   let mask = 0;
   let f64 = new Float64Array(0);
@@ -51,16 +54,37 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
   let count = 0;
   let dropped = 0; // running total, so callers can tell how many a scan dropped
   let generation = 0; // bumped whenever the table is rebuilt, so a sliced sweep knows its cursor is stale
+  // fullAt offsets count from here (~49 days of room); the table is moved forward when a write needs more. A bucket
+  // full later than the room allows gets KEEP, which no sweep drops.
+  let base = clock.now();
+  const KEEP = 0xffffffff;
+  const fullAtOffset = (fullAt: number, now: number) => {
+    let offset = Math.ceil(fullAt - base);
+    if (offset >= KEEP && fullAt - now < KEEP) {
+      rebase(now);
+      offset = Math.ceil(fullAt - base);
+    }
+    return Math.min(KEEP, Math.max(0, offset));
+  };
+  /** Moves `base` to `now`: offsets shrink by the difference (those already past stay at 0: full, droppable). */
+  const rebase = (now: number) => {
+    const delta = Math.floor(now - base);
+    if (delta <= 0) return;
+    for (let s = 0; s < capacity; s++) {
+      const v = u32[3 * s + 2]!;
+      if (!isEmpty(s) && v !== KEEP) u32[3 * s + 2] = Math.max(0, v - delta);
+    }
+    base += delta;
+  };
 
   const allocate = (slots: number) => {
-    const buf = new ArrayBuffer(slots * BYTES_PER_SLOT);
     capacity = slots;
     mask = slots - 1;
-    f64 = new Float64Array(buf);
-    u32 = new Uint32Array(buf);
+    f64 = new Float64Array(slots * F64_PER_SLOT);
+    u32 = new Uint32Array(slots * U32_PER_SLOT);
   };
   allocate(MIN_CAPACITY);
-  const isEmpty = (s: number) => (u32[8 * s + 6]! | u32[8 * s + 7]!) === 0;
+  const isEmpty = (s: number) => (u32[3 * s]! | u32[3 * s + 1]!) === 0;
 
   // The key's hash, split into halves without BigInt arithmetic; consume reads them right after hashKey.
   const wide = new BigUint64Array(1);
@@ -77,8 +101,8 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
   /** The slot holding (lo, hi), or ~slot (negative) of the empty slot where it would go. */
   const find = (keyLo: number, keyHi: number) => {
     for (let i = keyLo & mask; ; i = (i + 1) & mask) {
-      const l = u32[8 * i + 6]!;
-      const h = u32[8 * i + 7]!;
+      const l = u32[3 * i]!;
+      const h = u32[3 * i + 1]!;
       if (l === keyLo && h === keyHi) return i;
       if ((l | h) === 0) return ~i;
     }
@@ -88,13 +112,15 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
     const [oldF64, oldU32, oldCapacity] = [f64, u32, capacity];
     allocate(slots);
     for (let s = 0; s < oldCapacity; s++) {
-      const l = oldU32[8 * s + 6]!;
-      const h = oldU32[8 * s + 7]!;
+      const l = oldU32[3 * s]!;
+      const h = oldU32[3 * s + 1]!;
       if ((l | h) === 0) continue;
       const i = ~find(l, h);
-      for (let w = 0; w < 3; w++) f64[4 * i + w] = oldF64[4 * s + w]!;
-      u32[8 * i + 6] = l;
-      u32[8 * i + 7] = h;
+      f64[2 * i] = oldF64[2 * s]!;
+      f64[2 * i + 1] = oldF64[2 * s + 1]!;
+      u32[3 * i + 2] = oldU32[3 * s + 2]!;
+      u32[3 * i] = l;
+      u32[3 * i + 1] = h;
     }
     generation++;
   };
@@ -102,19 +128,21 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
   /** Empties slot i and pulls later entries of its probe run back, so lookups never need tombstones. */
   const remove = (i: number) => {
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const l = u32[8 * j + 6]!;
-      const h = u32[8 * j + 7]!;
+      const l = u32[3 * j]!;
+      const h = u32[3 * j + 1]!;
       if ((l | h) === 0) break;
       const home = l & mask;
       // The entry at j may fill the hole at i only if its home is not cyclically within (i, j].
       if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
-      for (let w = 0; w < 3; w++) f64[4 * i + w] = f64[4 * j + w]!;
-      u32[8 * i + 6] = l;
-      u32[8 * i + 7] = h;
+      f64[2 * i] = f64[2 * j]!;
+      f64[2 * i + 1] = f64[2 * j + 1]!;
+      u32[3 * i + 2] = u32[3 * j + 2]!;
+      u32[3 * i] = l;
+      u32[3 * i + 1] = h;
       i = j;
     }
-    u32[8 * i + 6] = 0;
-    u32[8 * i + 7] = 0;
+    u32[3 * i] = 0;
+    u32[3 * i + 1] = 0;
     count--;
   };
 
@@ -128,7 +156,8 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
   const sweepFrom = (from: number, now: number, budget: number) => {
     let i = from;
     for (let visits = 0; i < capacity && visits < budget; visits++) {
-      if (!isEmpty(i) && f64[4 * i + 2]! <= now) {
+      const fullAt = u32[3 * i + 2]!;
+      if (!isEmpty(i) && fullAt !== KEEP && base + fullAt <= now) {
         remove(i);
         dropped++;
       } else i++;
@@ -170,16 +199,16 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
   if (unref) timer?.unref();
 
   const current: BucketState = { tokens: 0, updatedAt: 0 }; // reused: decide only reads it
-  /** The decision for one bucket at `now`; with `apply`, also stores the bucket's new level. */
-  const spend = (key: string, limit: number, windowMs: number, cost: number, now: number, apply: boolean) => {
+  /** The decision for one bucket at `now`; with `apply`, also stores the bucket's new level ("allowed": only then). */
+  const spend = (key: string, limit: number, windowMs: number, cost: number, now: number, apply: boolean | "allowed") => {
     hashKey(key);
     let s = find(lo, hi);
     if (s >= 0) {
-      current.tokens = f64[4 * s]!;
-      current.updatedAt = f64[4 * s + 1]!;
+      current.tokens = f64[2 * s]!;
+      current.updatedAt = f64[2 * s + 1]!;
     }
     const { decision, next } = decide(s < 0 ? undefined : current, limit, now, windowMs, cost);
-    if (!apply) return decision;
+    if (!apply || (apply === "allowed" && !decision.allowed)) return decision;
     if (s < 0) {
       // A full bucket is the same as none (e.g. a peek at a new key): don't spend memory on it.
       if (next.tokens >= limit) return decision;
@@ -188,13 +217,13 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
         s = find(lo, hi);
       }
       s = ~s;
-      u32[8 * s + 6] = lo;
-      u32[8 * s + 7] = hi;
+      u32[3 * s] = lo;
+      u32[3 * s + 1] = hi;
       count++;
     }
-    f64[4 * s] = next.tokens;
-    f64[4 * s + 1] = next.updatedAt;
-    f64[4 * s + 2] = decision.resetAt;
+    f64[2 * s] = next.tokens;
+    f64[2 * s + 1] = next.updatedAt;
+    u32[3 * s + 2] = fullAtOffset(decision.resetAt, now);
     return decision;
   };
 
@@ -203,6 +232,11 @@ export function createMemoryStore(opts: { clock: Clock; sweepIntervalMs?: number
     // Synchronous, so nothing can spend between the look and the spend: all-or-nothing without a lock.
     consumeAll(charges) {
       const now = clock.now();
+      // One bucket: the look and the spend are one decision (same state, same time), so one hash and probe.
+      if (charges.length === 1) {
+        const c = charges[0]!;
+        return [spend(c.key, c.limit, c.windowMs ?? 60_000, c.cost ?? 1, now, "allowed")];
+      }
       const look = charges.map((c) => spend(c.key, c.limit, c.windowMs ?? 60_000, c.cost ?? 1, now, false));
       if (!look.every((d) => d.allowed)) return look;
       return charges.map((c) => spend(c.key, c.limit, c.windowMs ?? 60_000, c.cost ?? 1, now, true));

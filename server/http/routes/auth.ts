@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { requireAuth, requireJwt } from "../../auth/principal.ts";
+import { requireAuth, requireJwt, whoAmI } from "../../auth/principal.ts";
 import { clearSessionCookie, setSessionCookie } from "../../auth/session-cookie.ts";
 import { keyIdentitySchema } from "../../core/key-schemas.ts";
 import { changePasswordInput, loginInput, logoutAllInput, registerInput, sessionSchema, userSchema } from "../../core/schemas.ts";
@@ -59,8 +59,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     return c.json({ success: true as const, data: session }, 200);
   })
   .openapi(me, (c) => {
-    const p = requireAuth(c.get("principal"));
-    return c.json({ success: true as const, data: p.key ? { ...p.user, key: p.key } : p.user }, 200);
+    return c.json({ success: true as const, data: whoAmI(requireAuth(c.get("principal"))) }, 200);
   })
   .openapi(password, async (c) => {
     const p = requireJwt(c.get("principal"));

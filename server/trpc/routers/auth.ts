@@ -1,3 +1,4 @@
+import { whoAmI } from "../../auth/principal.ts";
 import { changePasswordInput, loginInput, logoutAllInput, registerInput } from "../../core/schemas.ts";
 import { authedProcedure, jwtProcedure, publicProcedure, router } from "../init.ts";
 import { ownEvents } from "./audit.ts";
@@ -6,7 +7,7 @@ export const authRouter = router({
   events: ownEvents,
   register: publicProcedure.input(registerInput).mutation(({ ctx, input }) => ctx.core.users.register(input, ctx.clientIp)),
   login: publicProcedure.input(loginInput).mutation(({ ctx, input }) => ctx.core.users.login(input, ctx.clientIp)),
-  me: authedProcedure.query(({ ctx }) => (ctx.principal.key ? { ...ctx.principal.user, key: ctx.principal.key } : ctx.principal.user)),
+  me: authedProcedure.query(({ ctx }) => whoAmI(ctx.principal)),
   changePassword: jwtProcedure
     .input(changePasswordInput)
     .mutation(({ ctx, input }) => ctx.core.users.changePassword(ctx.principal.userId, input)),
