@@ -86,4 +86,11 @@ export const keyLifecycleFields = {
 export const keyIdentitySchema = z.object({
   id: z.string(), name: z.string(), keyPrefix: z.string(), meta: z.record(z.string(), z.unknown()).nullable(),
 });
-export type KeyIdentity = z.infer<typeof keyIdentitySchema>;
+/**
+ * Spelled out rather than `z.infer`red: it reaches the published client's types (auth.me of a key), which must not
+ * need zod. The check below fails the type-check the moment the two drift apart.
+ */
+export type KeyIdentity = { id: string; name: string; keyPrefix: string; meta: Record<string, unknown> | null };
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type KeyIdentityMatchesSchema = Holds<Same<KeyIdentity, z.infer<typeof keyIdentitySchema>>>;
