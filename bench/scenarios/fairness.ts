@@ -61,11 +61,13 @@ export async function run() {
   }
   if (pages) {
     table("7b. Search pages, 1 connection (median of 20)", ["ms", "ratio"], [
-      { name: "`?limit=20` first page (baseline)", cells: { ms: fmt.ms(pages.plain), ratio: fmt.x(1) } },
-      { name: `\`q=${seeded.ftsWord}\` (${fmt.n(seeded.ftsMatches)} matches) first page`, cells: { ms: fmt.ms(pages.search), ratio: `${fmt.x(pages.search / pages.plain)} plain` } },
+      { name: "`?limit=20` first page (from the feed cache)", cells: { ms: fmt.ms(pages.plain), ratio: fmt.x(pages.plain / pages.plainQueried) } },
+      { name: "`?limit=20` second page (read from SQLite: the baseline)", cells: { ms: fmt.ms(pages.plainQueried), ratio: fmt.x(1) } },
+      { name: `\`q=${seeded.ftsWord}\` (${fmt.n(seeded.ftsMatches)} matches) first page`, cells: { ms: fmt.ms(pages.search), ratio: `${fmt.x(pages.search / pages.plainQueried)} plain (${fmt.x(pages.search / pages.plain)} the cached one)` } },
       { name: `same search, cursor after ${fmt.n(pages.depth)} matches`, cells: { ms: fmt.ms(pages.deepSearch), ratio: `${fmt.x(pages.deepSearch / pages.search)} its first page` } },
     ]);
-    verdict("fairness", `q=${seeded.ftsWord} first page ≤ 2× plain first page (1 connection)`, fmt.x(pages.search / pages.plain), pages.search / pages.plain <= 2);
+    // Like for like: both pages read from SQLite (the plain first page now usually comes from memory).
+    verdict("fairness", `q=${seeded.ftsWord} first page ≤ 2× a plain page read from SQLite (1 connection)`, fmt.x(pages.search / pages.plainQueried), pages.search / pages.plainQueried <= 2);
     verdict("fairness", "deep search page ≤ 2× its first page (1 connection)", fmt.x(pages.deepSearch / pages.search), pages.deepSearch / pages.search <= 2);
   }
   if (allowed) {
