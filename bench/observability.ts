@@ -110,7 +110,10 @@ async function measure(server: Server, keys: string[]): Promise<Round> {
 }
 
 async function main() {
-  const on = await startServer("on", { ARGUS_ACCESS_LOG: "true", ARGUS_METRICS: "true", ARGUS_USAGE: "true" });
+  // BENCH_OBS_ON=access,metrics,usage (the default): which features the "on" server has, to price each one alone.
+  const wanted = (process.env.BENCH_OBS_ON ?? "access,metrics,usage").split(",");
+  const flag = (name: string) => String(wanted.includes(name));
+  const on = await startServer("on", { ARGUS_ACCESS_LOG: flag("access"), ARGUS_METRICS: flag("metrics"), ARGUS_USAGE: flag("usage") });
   const off = await startServer("off", { ARGUS_ACCESS_LOG: "false", ARGUS_METRICS: "false", ARGUS_USAGE: "false" });
   const best = new Map<string, Round>();
   const leastCpu = new Map<string, number>();
