@@ -1,19 +1,18 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys, users, type ApiKeyRow, type UserRow } from "../../db/schema.ts";
-import { AppError, badRequest, forbidden, notFound, unauthorized } from "../errors.ts";
+import { AppError, badRequest, forbidden, unauthorized } from "../errors.ts";
 import { auditContext } from "./audit-context.ts";
-import { afterCursor, decodeCursor, page } from "./cursor.ts";
 import type { CoreDeps } from "./deps.ts";
-import { allowsAddress, lifecycleFields, quotaOf, settingsValues } from "./key-lifecycle.ts";
+import { allowsAddress, quotaOf, settingsValues } from "./key-lifecycle.ts";
 import type { KeyIdentity } from "./key-schemas.ts";
-import { quotaReader, type Quota } from "./quotas.ts";
+import type { Quota } from "./quotas.ts";
 import { createGeneration, createVersionedCache } from "./keycache.ts";
 import { digestKey, generateKey, isWellFormedKey } from "./keyformat.ts";
 import { createLastUsed } from "./lastused.ts";
+import { createKeyReads } from "./key-reads.ts";
 import { share } from "./shared-values.ts";
-import { held } from "./stores/key-live.ts";
-import type { adminKeysQuery, adminKeyUpdate, AdminKeyRecord, createKeyInput, KeyRecord, keysQuery, Scope, User } from "./schemas.ts";
+import type { adminKeyUpdate, AdminKeyRecord, createKeyInput, Scope, User } from "./schemas.ts";
 import { toUser } from "./users.ts";
 import type { KeyOutcome } from "../observability/metrics.ts";
 import type { UsageOutcome } from "./usage-schemas.ts";
@@ -37,48 +36,14 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
   const lastUsed = createLastUsed(work, clock, deps.logger);
   // What a cached row says about its caller, worked out once per row (the checks run on every request).
   const callers = new WeakMap<object, AuthenticatedKey>();
-  const quotaState = quotaReader(deps);
-  // A key with a quota costs one indexed read of its spend row; one without, nothing.
-  const quotaRecord = (row: ApiKeyRow) => {
-    const quota = quotaOf(row);
-    return quota && quotaState(row.id, quota);
-  };
-
-  const toRecord = (row: ApiKeyRow): KeyRecord => ({
-    id: row.id,
-    name: row.name,
-    keyPrefix: row.keyPrefix,
-    lastFour: row.lastFour,
-    isActive: row.isActive,
-    createdAt: row.createdAt,
-    lastUsedAt: lastUsed.latest(row.id, row.lastUsedAt),
-    expiresAt: row.expiresAt,
-    scopes: row.scopes as Scope[],
-    rateLimit: row.rateLimit,
-    ...lifecycleFields(row),
-    quota: quotaRecord(row),
-  });
-  const toAdminRecord = (row: ApiKeyRow, userEmail: string): AdminKeyRecord => ({ ...toRecord(row), userId: row.userId, userEmail });
-
+  const reads = createKeyReads(deps, lastUsed);
+  const { toRecord, toAdminRecord } = reads;
   const byDigest = db
     .select({ key: apiKeys, user: users })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
     .prepare();
-  // One lookup whether the key is someone else's or no one's: the answer and the work are the same.
-  const ownById = db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.id, sql.placeholder("id")), eq(apiKeys.userId, sql.placeholder("userId"))))
-    .prepare();
-  const byId = db
-    .select({ key: apiKeys, userEmail: users.email })
-    .from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(eq(apiKeys.id, sql.placeholder("id")))
-    .prepare();
-
   /** A refusal, counted by outcome. */
   const deny = (outcome: KeyOutcome, message: string) => {
     deps.metrics?.keyVerified(outcome);
@@ -97,6 +62,11 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
   };
 
   return {
+    list: reads.list,
+    get: reads.get,
+    adminList: reads.adminList,
+    adminGet: reads.adminGet,
+
     /** Mints a key; the plaintext is in this return value and nowhere else, ever. */
     async create(owner: { userId: string; role: string }, input: z.infer<typeof createKeyInput>) {
       const scopes = [...new Set(input.scopes ?? ["articles:read"])] as Scope[];
@@ -124,33 +94,6 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
         },
       });
       return { ...toRecord(row), key };
-    },
-
-    /** One page of the caller's keys, newest first: held ones, or every one with includeRevoked. */
-    list(userId: string, q: z.infer<typeof keysQuery>) {
-      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-      const rows = db
-        .select()
-        .from(apiKeys)
-        .where(
-          and(
-            eq(apiKeys.userId, userId),
-            q.includeRevoked ? undefined : held(clock.now()),
-            afterCursor(apiKeys.createdAt, apiKeys.id, after),
-          ),
-        )
-        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-        .limit(q.limit + 1)
-        .all();
-      const p = page(rows, q.limit, (r) => [r.createdAt.getTime(), r.id]);
-      return { items: p.items.map(toRecord), meta: p.meta };
-    },
-
-    /** One of the caller's keys, revoked and retired ones too; anyone else's is as unknown as a made-up id (404). */
-    get(userId: string, id: string): KeyRecord {
-      const row = ownById.get({ id, userId });
-      if (!row) throw notFound("API key not found");
-      return toRecord(row);
     },
 
     /** Revokes one of the caller's own keys (anyone else's looks like it does not exist); no owner = an operator. */
@@ -192,34 +135,6 @@ export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcom
         callers.set(found, caller);
       }
       return caller;
-    },
-
-    adminList(q: z.infer<typeof adminKeysQuery>) {
-      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-      const rows = db
-        .select({ key: apiKeys, userEmail: users.email })
-        .from(apiKeys)
-        .innerJoin(users, eq(users.id, apiKeys.userId))
-        .where(
-          and(
-            q.includeRevoked ? undefined : held(clock.now()),
-            q.userId ? eq(apiKeys.userId, q.userId) : undefined,
-            q.isActive == null ? undefined : eq(apiKeys.isActive, q.isActive),
-            afterCursor(apiKeys.createdAt, apiKeys.id, after),
-          ),
-        )
-        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-        .limit(q.limit + 1)
-        .all();
-      const p = page(rows, q.limit, (r) => [r.key.createdAt.getTime(), r.key.id]);
-      return { items: p.items.map((r) => toAdminRecord(r.key, r.userEmail)), meta: p.meta };
-    },
-
-    /** Any key, with its owner. */
-    adminGet(id: string): AdminKeyRecord {
-      const found = byId.get({ id });
-      if (!found) throw notFound("API key not found");
-      return toAdminRecord(found.key, found.userEmail);
     },
 
     /** Activation and per-key limit; effective on the next request. */

@@ -49,3 +49,4 @@ export function createLastUsed(work: DbWork, clock: Clock, logger: Logger) {
     },
   };
 }
+export type LastUsed = ReturnType<typeof createLastUsed>;
