@@ -139,7 +139,8 @@ export function createUsers(
       const row = byEmail.get({ email: input.email });
       const ok = await throttled(limiter, loginThrottles(input.email, clientIp), "Too many failed login attempts, try again later",
         async () => (await hashing.verify(input.password, row?.passwordHash ?? (await dummyHash))) && row !== undefined);
-      // Recorded for the account whose email was tried (if any): its owner sees the attempt in their events.
+      // Recorded for the account whose email was tried (if any): its owner sees the attempt in their events. A
+      // failure is always "anonymous": over tRPC the request may carry some other credential, which proves nothing here.
       const record = (action: "auth.login" | "auth.login_failed", extra: { actor?: string; changes?: Record<string, unknown> }) =>
         work.write("audit.record", {
           audit: auditContext(), now: clock.now(),
@@ -147,11 +148,11 @@ export function createUsers(
         });
       if (!row || !ok) {
         deps.metrics?.loginFailed();
-        await record("auth.login_failed", { changes: { reason: row ? "wrong_password" : "unknown_email" } });
+        await record("auth.login_failed", { actor: "anonymous", changes: { reason: row ? "wrong_password" : "unknown_email" } });
         throw unauthorized(INVALID_LOGIN);
       }
       if (!row.isActive) {
-        await record("auth.login_failed", { changes: { reason: "deactivated" } });
+        await record("auth.login_failed", { actor: "anonymous", changes: { reason: "deactivated" } });
         throw forbidden("Account is deactivated");
       }
       await record("auth.login", { actor: row.id });
