@@ -16,8 +16,8 @@ export type Context = {
   clientIp: string;
   /** The latest rate-limit decision in this request, for the response headers. */
   rate: { last?: Decision; quota?: QuotaState };
-  /** List items this request may still return and the turn its next list call waits for (see `page`). */
-  batch?: { itemsLeft: number; lane: Promise<unknown> };
+  /** List items this request may still return, the turn its next list call waits for (see `page`), usage points so far. */
+  batch?: { itemsLeft: number; lane: Promise<unknown>; points?: number };
   /** Tells the access log why the request failed (set by the HTTP mount; absent for in-process callers). */
   noteFailure?: (failure: { code: string; reason: string }) => void;
 };
