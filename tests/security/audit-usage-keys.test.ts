@@ -130,6 +130,11 @@ describe("audit events", () => {
     expect(mine[0]).toMatchObject({ action: "key.create", ip: "127.0.0.1" });
     const hers = (await json(await trpcGet("auth.events", {}, { token: alice.token }))).body.result.data.json.items;
     expect(hers.map((e: any) => e.action)).toEqual(["key.create", "user.register"]);
+    // The admin's filters mean nothing here: asking for Alice's events still answers Mallory's own.
+    const asked = await json(await h.request(`/api/auth/events?subjectUserId=${alice.user.id}&actor=${alice.user.id}`, { token: mallory.token }));
+    expect(asked.body.data.map((e: any) => e.id)).toEqual(mine.map((e: any) => e.id));
+    const viaTrpc = (await json(await trpcGet("auth.events", { subjectUserId: alice.user.id }, { token: mallory.token }))).body;
+    expect(viaTrpc.result.data.json.items.map((e: any) => e.id)).toEqual(mine.map((e: any) => e.id));
   });
 });
 
