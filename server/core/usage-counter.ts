@@ -67,6 +67,15 @@ export function createUsageCounter(work: DbWork, clock: Clock, logger: Logger) {
     return writing;
   };
 
+  /**
+   * Waits for `keyId`'s counts so far: flushes only when it has unwritten ones (else waits for a write in flight),
+   * so reads of a quiet key, which are not rate-limited, do not turn everyone's write-behind into a job per read.
+   */
+  const flushKey = (keyId: string): Promise<void> => {
+    for (const keys of pending.values()) if (keys.has(keyId)) return flush();
+    return writing;
+  };
+
   const timer = setInterval(() => void flush(), USAGE_FLUSH_MS);
   timer.unref();
 
@@ -76,6 +85,7 @@ export function createUsageCounter(work: DbWork, clock: Clock, logger: Logger) {
     /** Key-minutes counted and not yet handed to the writer. */
     pending: () => size,
     flush,
+    flushKey,
     async close() {
       clearInterval(timer);
       await flush();

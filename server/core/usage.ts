@@ -91,7 +91,7 @@ export function createUsage(deps: CoreDeps) {
         throw invalid("since", `a ${granularity} series may span at most ${spanWords(MAX_SPAN_MS[granularity])}`);
       }
       if (!keyOwner(id, owner)) throw notFound("API key not found");
-      await counter.flush(); // this process's counts so far, so an owner sees the request they just made
+      await counter.flushKey(id); // this process's counts of the key so far, so an owner sees the request they just made
       const from = floorTo(since, granularity);
       const rows = keyUsagePoints(db.$client, { keyId: id, unit: granularity, from, until });
       const totals = zeroCounts();
