@@ -106,6 +106,7 @@ export function createUsage(deps: CoreDeps) {
     /** Every key's and every user's totals in a range, most used first (or most of `outcome`), top `limit` of each. */
     async totals(q: z.infer<typeof usageTotalsQuery>): Promise<UsageTotals> {
       const { since, until } = range(q, "minute", DEFAULT_TOTALS_SPAN_MS);
+      if (until - since > MAX_SPAN_MS.day) throw invalid("since", `totals may span at most ${spanWords(MAX_SPAN_MS.day)}`);
       // The finest unit still kept for the whole range: minutes for the last 48 h, hours for 90 days, then days.
       const now = clock.now();
       const unit = GRANULARITIES.find((u) => floorTo(since, u) >= now - RETENTION_MS[u]) ?? "day";

@@ -211,5 +211,9 @@ describe("GET /api/admin/usage", () => {
     const all = (await get("/api/admin/usage", admin.token)).body.data;
     expect(all.keys.map((k: any) => k.name)).toEqual(["busy", "bob's", "calm", "idle"]);
     expect((await get("/api/admin/usage?outcome=sideways", admin.token)).status).toBe(400);
+    // A bounded range: 1970 to now is refused, and says why.
+    const forever = await get("/api/admin/usage?since=1970-01-01T00:00:00.000Z", admin.token);
+    expect(forever.status).toBe(400);
+    expect(forever.body.details).toEqual([{ field: "since", message: "totals may span at most 1098 days" }]);
   });
 });
