@@ -68,7 +68,7 @@ export function Articles() {
           ))}
         </ol>
       )}
-      <LoadMore query={list} what="articles" />
+      <LoadMore query={list} what="articles" auto />
     </section>
   );
 }
