@@ -3,7 +3,7 @@
 // Debian's chromium (apt-get install -y chromium); nothing is downloaded.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { launch } from "../tests/console/browser.ts";
+import { cookieFor, launch, sessionCookie } from "../tests/console/browser.ts";
 import { tempDir } from "../tests/support/harness.ts";
 import { cleanEnv, startServerProcess } from "../tests/support/process.ts";
 
@@ -30,8 +30,7 @@ try {
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return res;
   };
-  const session = await post("/api/auth/session", ADMIN);
-  const cookie = session.headers.get("set-cookie")!.match(/argus_session=([^;]+)/)![1]!;
+  const cookie = await sessionCookie(server.url, "/api/auth/session", ADMIN, 200);
   const auth = { authorization: `Bearer ${cookie}` };
   const keys: { id: string; key: string }[] = [];
   for (const [name, extra] of [
@@ -64,7 +63,7 @@ try {
     await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: name === "key-details" });
     console.log(`docs/screenshots/${name}.png`);
   };
-  await context.addCookies([{ name: "argus_session", value: cookie, url: server.url, httpOnly: true, sameSite: "Strict" }]);
+  await context.addCookies([cookieFor(server.url, cookie)]);
   await shot("keys", "keys", () => page.getByRole("heading", { name: "API keys" }).waitFor());
   await shot("key-details", `keys/${featured.id}`, () => page.locator(".usage-chart canvas").first().waitFor());
   await shot("audit-log", "admin/audit", () => page.getByRole("heading", { name: "Audit log" }).waitFor());

@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import { tempDir } from "../support/harness.ts";
 import { cleanEnv, startServerProcess, type ServerProcess } from "../support/process.ts";
 import { chromium } from "../support/tools.ts";
-import { expectAccessible, launch, serverOnlyContext, shoot, type Browser, type Page } from "./browser.ts";
+import { cookieFor, expectAccessible, launch, serverOnlyContext, sessionCookie, shoot, type Browser, type Page } from "./browser.ts";
 
 setDefaultTimeout(60_000);
 
@@ -34,13 +34,8 @@ afterAll(async () => {
 });
 
 /** A session cookie (its value is the JWT, usable as a bearer token too) from the cookie route, as the console gets one. */
-async function session(path: "/api/auth/session" | "/api/auth/session/register", email: string, password: string) {
-  const res = await fetch(server.url + path, {
-    method: "POST", headers: { "content-type": "application/json", origin: server.url }, body: JSON.stringify({ email, password }),
-  });
-  expect(res.status).toBeLessThan(300);
-  return res.headers.get("set-cookie")!.match(/argus_session=([^;]+)/)![1]!;
-}
+const session = (path: "/api/auth/session" | "/api/auth/session/register", email: string, password: string) =>
+  sessionCookie(server.url, path, { email, password });
 
 const call = async (method: string, path: string, token: string | null, body?: unknown) => {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
@@ -61,7 +56,7 @@ const waitForRows = (page: Page, how: "more" | "exactly", n: number) =>
 
 const contextWith = async (token: string) => {
   const ctx = await serverOnlyContext(browser, server.url);
-  await ctx.context.addCookies([{ name: "argus_session", value: token, url: server.url, httpOnly: true, sameSite: "Strict" }]);
+  await ctx.context.addCookies([cookieFor(server.url, token)]);
   return ctx;
 };
 

@@ -28,6 +28,24 @@ export async function serverOnlyContext(browser: Browser, base: string, opts: { 
   return { context, blocked };
 }
 
+/**
+ * A session from the console's cookie route (`/api/auth/session` or `/api/auth/session/register`), as the console
+ * gets one: the cookie's value, which is the JWT itself (usable as a bearer token too). `status` is the answer
+ * expected; without it, any 2xx.
+ */
+export async function sessionCookie(base: string, path: string, credentials: { email: string; password: string }, status?: number) {
+  const res = await fetch(base + path, {
+    method: "POST", headers: { "content-type": "application/json", origin: base }, body: JSON.stringify(credentials),
+  });
+  if (status === undefined) expect(res.status).toBeLessThan(300);
+  else expect(res.status).toBe(status);
+  return res.headers.get("set-cookie")!.match(/argus_session=([^;]+)/)![1]!;
+}
+
+/** That cookie as a browser context takes it. */
+export const cookieFor = (base: string, value: string) =>
+  ({ name: "argus_session", value, url: base, httpOnly: true, sameSite: "Strict" as const });
+
 /** A screenshot at desktop and phone widths, into .screenshots/ (gitignored). */
 export async function shoot(page: Page, name: string) {
   const t0 = performance.now();

@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import { tempDir } from "../support/harness.ts";
 import { cleanEnv, startServerProcess, type ServerProcess } from "../support/process.ts";
 import { chromium } from "../support/tools.ts";
-import { expectAccessible, launch, serverOnlyContext, shoot, type Browser, type Page } from "./browser.ts";
+import { cookieFor, expectAccessible, launch, serverOnlyContext, sessionCookie, shoot, type Browser, type Page } from "./browser.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
@@ -57,26 +57,17 @@ let adminLogin: { token: string; cookie: string } | undefined;
 async function adminContext() {
   await ensureAdmin();
   if (!adminLogin) {
-    const res = await fetch(`${server.url}/api/auth/session`, {
-      method: "POST", headers: { "content-type": "application/json", origin: server.url }, body: JSON.stringify(ADMIN),
-    });
-    expect(res.status).toBe(200);
-    const cookie = res.headers.get("set-cookie")!.match(/argus_session=([^;]+)/)![1]!;
+    const cookie = await sessionCookie(server.url, "/api/auth/session", ADMIN, 200);
     adminLogin = { cookie, token: cookie }; // the cookie holds the very JWT, usable as a bearer token too
   }
   const ctx = await serverOnlyContext(browser, server.url);
-  await ctx.context.addCookies([{ name: "argus_session", value: adminLogin.cookie, url: server.url, httpOnly: true, sameSite: "Strict" }]);
+  await ctx.context.addCookies([cookieFor(server.url, adminLogin.cookie)]);
   return { ...ctx, token: adminLogin.token };
 }
 
 /** A signed-in context without going through the form (the form itself is covered by the journeys). */
 async function cookieSession(email: string) {
-  const res = await fetch(`${server.url}/api/auth/session/register`, {
-    method: "POST", headers: { "content-type": "application/json", origin: server.url }, body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  expect(res.status).toBe(201);
-  const value = res.headers.get("set-cookie")!.match(/argus_session=([^;]+)/)![1]!;
-  return { name: "argus_session", value, url: server.url, httpOnly: true, sameSite: "Strict" as const };
+  return cookieFor(server.url, await sessionCookie(server.url, "/api/auth/session/register", { email, password: PASSWORD }, 201));
 }
 
 async function signIn(page: Page, email: string, password: string) {

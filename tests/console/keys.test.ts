@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { tempDir } from "../support/harness.ts";
 import { startServerProcess, type ServerProcess } from "../support/process.ts";
 import { chromium } from "../support/tools.ts";
-import { expectAccessible, launch, serverOnlyContext, shoot, type Browser } from "./browser.ts";
+import { cookieFor, expectAccessible, launch, serverOnlyContext, sessionCookie, shoot, type Browser } from "./browser.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
@@ -43,14 +43,9 @@ const json = (method: string, path: string, token: string, body?: unknown) =>
 /** A signed-in browser context for a fresh account (or the admin), and the JWT its cookie holds. */
 async function session(who: { email: string; password: string; register?: boolean }) {
   const path = who.register ? "/api/auth/session/register" : "/api/auth/session";
-  const res = await fetch(server.url + path, {
-    method: "POST", headers: { "content-type": "application/json", origin: server.url },
-    body: JSON.stringify({ email: who.email, password: who.password }),
-  });
-  expect(res.status).toBe(who.register ? 201 : 200);
-  const token = res.headers.get("set-cookie")!.match(/argus_session=([^;]+)/)![1]!;
+  const token = await sessionCookie(server.url, path, { email: who.email, password: who.password }, who.register ? 201 : 200);
   const ctx = await serverOnlyContext(browser, server.url);
-  await ctx.context.addCookies([{ name: "argus_session", value: token, url: server.url, httpOnly: true, sameSite: "Strict" }]);
+  await ctx.context.addCookies([cookieFor(server.url, token)]);
   return { ...ctx, token };
 }
 const newUser = () => session({ email: `kim-${crypto.randomUUID().slice(0, 8)}@example.com`, password: PASSWORD, register: true });
