@@ -20,11 +20,13 @@ export const databaseFile = (dataDir: string) => join(dataDir, "argus.db");
 /** One more connection to an existing database (a writer or reader thread's), with the same settings. */
 export function openConnection(file: string, opts: { create?: boolean } = {}): Db {
   const sqlite = new Database(file, { create: opts.create ?? false, strict: true });
+  // First, before anything reads the file: another process opening it at the same moment may be recovering its
+  // WAL, and without a busy timeout that is an immediate SQLITE_BUSY_RECOVERY. Waiting for another process's
+  // write lock happens on the writer thread, never on the one serving requests.
+  sqlite.exec("PRAGMA busy_timeout = 5000");
   sqlite.exec("PRAGMA journal_mode = WAL");
   sqlite.exec("PRAGMA synchronous = NORMAL");
   sqlite.exec("PRAGMA foreign_keys = ON");
-  // Waiting for another process's write lock happens on the writer thread, never on the one serving requests.
-  sqlite.exec("PRAGMA busy_timeout = 5000");
   return drizzle(sqlite, { schema }) as Db;
 }
 

@@ -162,7 +162,7 @@ describe("POST /api/v1/articles", () => {
     try {
       const outs = procs.map((p) => lineReader(p.stdout));
       const errs = procs.map((p) => new Response(p.stderr).text());
-      const ready = await Promise.all(outs.map((o) => o.line()));
+      const ready = await Promise.all(outs.map((o, i) => o.line().catch(async (e) => `${e.message}; stderr: ${await errs[i]}`)));
       expect(ready).toEqual(["ready", "ready", "ready", "ready"]);
       for (const p of procs) {
         p.stdin.write("go\n");
