@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { getConnInfo } from "hono/bun";
-import { canonicalAddress, isLoopback } from "../core/address.ts";
+import { canonicalAddress, canonicalPeer, isLoopback } from "../core/address.ts";
 import type { Logger } from "../logger.ts";
 
 /**
@@ -40,7 +40,7 @@ export function createClientIp(trustProxy: boolean, logger: Logger) {
 function socketAddress(c: Context): string {
   try {
     const raw = getConnInfo(c).remote.address;
-    return (raw && canonicalAddress(raw)) ?? "unknown";
+    return (raw && canonicalPeer(raw)) ?? "unknown";
   } catch {
     return "unknown"; // app.request() in tests has no socket
   }
@@ -52,7 +52,7 @@ export type AddressSource = { requestIP?: (req: Request) => { address: string } 
 export function peerAddress(server: AddressSource | undefined, req: Request): string {
   try {
     const raw = server?.requestIP?.(req)?.address;
-    return (raw && canonicalAddress(raw)) ?? "unknown";
+    return (raw && canonicalPeer(raw)) ?? "unknown";
   } catch {
     return "unknown";
   }

@@ -12,6 +12,7 @@ export const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.
 const WRITE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5];
 
 type Labels = Record<string, string | number>;
+type Series = { labels: Labels; counts: Float64Array; sum: number; count: number };
 
 /**
  * Counts kept in a Map on the request path and handed to prom-client when scraped (its `collect` hook), so an
@@ -28,6 +29,12 @@ function tally() {
     },
     first(key: string, labels: Labels) {
       counts.set(key, { labels, n: 1 });
+    },
+    /** The count for `key` (created at 0), for a caller that keeps it and adds to `n` itself; never removed. */
+    entry(key: string, labels: () => Labels): { labels: Labels; n: number } {
+      let e = counts.get(key);
+      if (!e) counts.set(key, (e = { labels: labels(), n: 0 }));
+      return e;
     },
     drainInto(counter: Counter) {
       for (const e of counts.values()) {
@@ -46,7 +53,7 @@ function tally() {
  */
 function fastHistogram(registry: Registry, opts: { name: string; help: string; buckets: number[] }) {
   const { name, help, buckets } = opts;
-  const series = new Map<string, { labels: Labels; counts: Float64Array; sum: number; count: number }>();
+  const series = new Map<string, Series>();
   const values = () => {
     const out: { labels: Labels; value: number; metricName: string }[] = [];
     for (const s of series.values()) {
@@ -68,12 +75,20 @@ function fastHistogram(registry: Registry, opts: { name: string; help: string; b
   };
   registry.registerMetric(metric as unknown as Histogram);
   return {
-    /** One observation for the series `key` (its labels are given only when it is new). */
-    observe(key: string, labels: () => Labels, value: number) {
+    /** The series `key`, created with `labels` when new: callers keep it and observe into it directly. */
+    series(key: string, labels: () => Labels): Series {
       let s = series.get(key);
       if (!s) series.set(key, (s = { labels: labels(), counts: new Float64Array(buckets.length), sum: 0, count: 0 }));
-      const i = buckets.findIndex((le) => value <= le);
-      if (i >= 0) s.counts[i]!++;
+      return s;
+    },
+    /** One observation into a series. */
+    observe(s: Series, value: number) {
+      for (let i = 0; i < buckets.length; i++) {
+        if (value <= buckets[i]!) {
+          s.counts[i]!++;
+          break;
+        }
+      }
       s.sum += value;
       s.count++;
     },
@@ -171,13 +186,24 @@ export function createMetrics(labels: Record<string, string> = {}) {
   for (const outcome of KEY_OUTCOMES) keys.inc({ outcome }, 0);
   for (const limit of LIMITS) denials.inc({ limit }, 0);
 
+  // Route patterns and methods are bounded label values (the door maps anything else to a fixed one).
+  const routes = new Map<string, Map<string, { latency: Series; counted: Map<number, { n: number }> }>>();
   return {
     registry,
     request(route: string, method: string, status: number, seconds: number) {
-      const key = `${route} ${method} ${status}`;
-      if (!requestTally.add(key)) requestTally.first(key, { route, method, status });
-      // Default labels first, where prom-client's Histogram puts them.
-      latency.observe(`${route} ${method}`, () => ({ ...labels, route, method }), seconds);
+      // Per route and method, the latency series and the counter keys by status, found without building a key.
+      let byMethod = routes.get(route);
+      if (!byMethod) routes.set(route, (byMethod = new Map()));
+      let r = byMethod.get(method);
+      if (!r) {
+        // Default labels first, where prom-client's Histogram puts them.
+        r = { latency: latency.series(`${route} ${method}`, () => ({ ...labels, route, method })), counted: new Map() };
+        byMethod.set(method, r);
+      }
+      let count = r.counted.get(status);
+      if (!count) r.counted.set(status, (count = requestTally.entry(`${route} ${method} ${status}`, () => ({ route, method, status }))));
+      count.n++;
+      latency.observe(r.latency, seconds);
     },
     keyVerified(outcome: KeyOutcome) {
       if (!keyTally.add(outcome)) keyTally.first(outcome, { outcome });
