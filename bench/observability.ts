@@ -10,6 +10,8 @@
 // Last, the same comparison in process (app.fetch, no sockets, no load generator): blocks of requests to both
 // apps interleaved in random order, CPU per request from process.cpuUsage, median over the blocks.
 // Knobs as in bench/run.ts: BENCH_DURATION_S (5), BENCH_WARMUP_S (1), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3).
+// BENCH_BASELINE_ROOT=<another checkout>: that checkout's bench/server.ts on and off as well, in the same rounds
+// (before vs after a change, under the same load), reported on a line of their own.
 import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,15 +36,15 @@ const USER = { email: "bench-user@example.com", password: "bench user password" 
 type Server = { name: string; url: string; log: string; pid: number; stop(): Promise<void> };
 type Round = LoadResult & { cpuUsPerRequest: number };
 
-/** bench/server.ts on a kernel-chosen port, stderr (the logs) to a file in its data dir. */
-async function startServer(name: string, env: Record<string, string>): Promise<Server> {
+/** bench/server.ts (of `root`) on a kernel-chosen port, stderr (the logs) to a file in its data dir. */
+async function startServer(name: string, env: Record<string, string>, root = ROOT): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), `argus-bench-obs-${name}-`));
   onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
   const log = join(dataDir, "server.log");
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ARGUS_") && !k.startsWith("BENCH_")));
   const proc = track(
-    Bun.spawn([process.execPath, join(import.meta.dir, "server.ts")], {
-      cwd: ROOT,
+    Bun.spawn([process.execPath, join(root, "bench", "server.ts")], {
+      cwd: root,
       env: {
         ...inherited, PORT: "0", HOST: "127.0.0.1", ARGUS_DATA_DIR: dataDir, ARGUS_LOG_LEVEL: "info",
         ARGUS_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT), ARGUS_USER_RATE_LIMIT_PER_MINUTE: "0", ARGUS_SIGNUP_LIMIT_PER_HOUR: "0",
@@ -113,13 +115,19 @@ async function main() {
   // BENCH_OBS_ON=access,metrics,usage (the default): which features the "on" server has, to price each one alone.
   const wanted = (process.env.BENCH_OBS_ON ?? "access,metrics,usage").split(",");
   const flag = (name: string) => String(wanted.includes(name));
-  const on = await startServer("on", { ARGUS_ACCESS_LOG: flag("access"), ARGUS_METRICS: flag("metrics"), ARGUS_USAGE: flag("usage") });
-  const off = await startServer("off", { ARGUS_ACCESS_LOG: "false", ARGUS_METRICS: "false", ARGUS_USAGE: "false" });
+  const onEnv = { ARGUS_ACCESS_LOG: flag("access"), ARGUS_METRICS: flag("metrics"), ARGUS_USAGE: flag("usage") };
+  const offEnv = { ARGUS_ACCESS_LOG: "false", ARGUS_METRICS: "false", ARGUS_USAGE: "false" };
+  const on = await startServer("on", onEnv);
+  const off = await startServer("off", offEnv);
+  const baseline = process.env.BENCH_BASELINE_ROOT;
+  const servers = [on, off];
+  if (baseline) servers.push(await startServer("baseline on", onEnv, baseline), await startServer("baseline off", offEnv, baseline));
   const best = new Map<string, Round>();
   const leastCpu = new Map<string, number>();
-  const requests = new Map([[on, await keysOn(on.url)], [off, await keysOn(off.url)]]);
+  const requests = new Map<Server, string[]>();
+  for (const server of servers) requests.set(server, await keysOn(server.url));
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const server of [on, off]) {
+    for (const server of servers) {
       const r = await measure(server, requests.get(server)!);
       console.log(`· round ${round} ${server.name}: ${fmt(r)}`);
       if (!best.has(server.name) || best.get(server.name)!.rps < r.rps) best.set(server.name, r);
@@ -131,7 +139,7 @@ async function main() {
   const scrape = await (await fetch(`${on.url}/metrics`)).text();
   const counted = scrape.match(/^argus_http_requests_total\{route="\/api\/auth\/me",method="GET",status="200"\} (\d+)/m)?.[1];
   const offScrape = (await fetch(`${off.url}/metrics`)).status;
-  await Promise.all([on.stop(), off.stop()]);
+  await Promise.all(servers.map((s) => s.stop()));
 
   const a = best.get("on")!;
   const b = best.get("off")!;
@@ -146,6 +154,13 @@ async function main() {
   console.log(`\n- "on" wrote ${lines.toLocaleString("en")} access-log lines; its /metrics counted ${counted} key requests; "off" /metrics answered ${offScrape}`);
   console.log(`  [${ratio >= 0.9 ? "MET " : "MISS"}] on ≥ 0.9× off req/s: ${ratio.toFixed(2)}×`);
   console.log(`  [info] requests per CPU second, on ÷ off: ${cpuRatio.toFixed(2)}×`);
+  if (baseline) {
+    const [bOn, bOff] = [best.get("baseline on")!, best.get("baseline off")!];
+    const [cOn, cOff] = [leastCpu.get("baseline on")!, leastCpu.get("baseline off")!];
+    console.log(`  [info] baseline (${baseline}): on ${Math.round(bOn.rps).toLocaleString("en")} req/s ${cOn.toFixed(1)} CPU µs/req, ` +
+      `off ${Math.round(bOff.rps).toLocaleString("en")} req/s ${cOff.toFixed(1)} CPU µs/req: on ÷ off ${(bOn.rps / bOff.rps).toFixed(2)}× req/s, ` +
+      `${(cOff / cOn).toFixed(2)}× by CPU`);
+  }
   const inproc = await inProcess();
   console.log(`  [info] in process (app.fetch), median CPU per request: on ${inproc.on.toFixed(1)} µs, off ${inproc.off.toFixed(1)} µs ` +
     `(+${(inproc.on - inproc.off).toFixed(1)} µs, ${(inproc.off / inproc.on).toFixed(2)}×)`);

@@ -65,6 +65,23 @@ describe("access log", () => {
     expect(viaJwt.line.keyId).toBeUndefined();
   });
 
+  test("lines of two keys of one user and of their JWT each name their own caller, on repeated requests", async () => {
+    const h = await harness();
+    const user = await h.signUp();
+    const [a, b] = [await h.createKey(user.token), await h.createKey(user.token)];
+    // /api/auth/me is answered by the fast path, /api/v1/articles by the app: the same line either way.
+    for (const path of ["/api/auth/me", "/api/v1/articles?limit=1", "/api/auth/me"]) {
+      for (const key of [a, b, a]) {
+        const { line } = await logged(h, path, { apiKey: key.key });
+        expect(line).toMatchObject({ status: 200, userId: user.user.id, keyId: key.id, keyPrefix: key.key.slice(0, 8) });
+      }
+      const { line } = await logged(h, path, { token: user.token });
+      expect(line.userId).toBe(user.user.id);
+      expect(line.keyId).toBeUndefined();
+      expect(line.keyPrefix).toBeUndefined();
+    }
+  });
+
   test("401, 403 and 429 carry the error code and the reason", async () => {
     const h = await harness({ rateLimitPerMinute: 1 });
     const user = await h.signUp();
