@@ -94,17 +94,19 @@ export function createQuotaLeases(deps: Pick<CoreDeps, "db" | "work" | "clock" |
         lease.pending = null;
       }));
 
-  const sweep = () => {
+  /** Gives back leases idle for LEASE_IDLE_MS or of an ended period; resolves once the row has them. */
+  const sweep = async () => {
     const now = clock.now();
     for (const lease of leases.values()) {
       if (!lease.pending && (now - lease.touched >= LEASE_IDLE_MS || now >= lease.periodEnd)) retire(lease);
     }
+    await Promise.allSettled([...returning]);
   };
   const unspent = (keyId: string, start: number) => {
     const lease = leases.get(keyId);
     return lease && lease.periodStart === start ? lease.units : 0;
   };
-  const timer = setInterval(sweep, SWEEP_MS);
+  const timer = setInterval(() => void sweep(), SWEEP_MS);
   timer.unref();
 
   return {
@@ -141,7 +143,7 @@ export function createQuotaLeases(deps: Pick<CoreDeps, "db" | "work" | "clock" |
       return used(keyId, start) - unspent(keyId, start);
     },
 
-    /** Gives back idle leases and those of an ended period (the timer's work; tests call it after moving the clock). */
+    /** The timer's work, for tests that move the clock. */
     sweep,
 
     /** Gives the key's lease back and waits until the row has it (before a roll copies the row). */
