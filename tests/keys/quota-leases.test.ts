@@ -152,4 +152,18 @@ describe("quota leases", () => {
     await b.core.quotas.close();
     expect(row(a, k.id)?.used).toBe(150);
   });
+
+  test("a limit changed through another core reaches this core's lease on its next request", async () => {
+    const dataDir = tempDir();
+    const a = await harness(dataDir);
+    const b = await harness(dataDir);
+    const { k, admin } = await meteredKey(a, { limit: 1_000, period: "day" });
+    for (let i = 0; i < 3; i++) expect((await get(b, k.key)).status).toBe(200);
+    expect(row(a, k.id)?.used).toBe(62); // b holds 59 of them
+    await a.request(`/api/admin/api-keys/${k.id}`, { method: "PUT", token: admin.token, json: { quota: { limit: 4, period: "day" } } });
+    const last = await get(b, k.key);
+    expect([last.status, last.headers.get("x-quota-limit"), remaining(last)]).toEqual([200, "4", "0"]);
+    expect((await get(b, k.key)).status).toBe(429);
+    expect(row(a, k.id)?.used).toBe(4);
+  });
 });
