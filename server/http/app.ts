@@ -11,6 +11,9 @@ import type { AppEnv } from "./env.ts";
 import { fail } from "./envelope.ts";
 import { notFoundOrMethod, onError } from "./errors.ts";
 import { frame } from "./frame.ts";
+import { createFastPath } from "./fast-path.ts";
+import type { AddressSource } from "./clientip.ts";
+import { createRequestIds } from "../observability/request-id.ts";
 import { sameOriginMutations } from "./csrf.ts";
 import { landingRoutes } from "./landing.ts";
 import { authenticate } from "./middleware.ts";
@@ -27,7 +30,7 @@ const MAX_BODY = 1024 * 1024;
 const KEY_PATHS = ["/api/v1/*", "/api/auth/me"];
 
 /** The REST door plus tRPC at /trpc, over one core. */
-export function createApp(core: Core) {
+export function createApp(core: Core, opts: { fastPath?: boolean } = {}) {
   const { config, logger } = core.deps;
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
@@ -36,7 +39,8 @@ export function createApp(core: Core) {
   });
 
   // Outermost: request id, client address, and the security headers, CSP and X-Request-Id on every answer.
-  app.use("*", frame(core));
+  const requestIds = createRequestIds();
+  app.use("*", frame(core, requestIds));
   app.use("*", auditScope());
   // Outside everything that can refuse a request, so every answer is logged and counted.
   app.use("*", observeRequests(core, trpcRoute));
@@ -61,6 +65,15 @@ export function createApp(core: Core) {
 
   app.notFound(notFoundOrMethod(app));
   app.onError(onError(logger));
+
+  // The hot GET routes are answered before Hono's dispatch when their request is plain (http/fast-path.ts);
+  // app.fetch and app.request() (the tests' door) go through it, so does the server. opts.fastPath: false
+  // leaves the app alone, for the test that holds both doors to the same answers.
+  if (opts.fastPath !== false) {
+    const fast = createFastPath(core, requestIds);
+    const dispatch = app.fetch;
+    app.fetch = (req, env, ctx) => fast(req, env as AddressSource | undefined) ?? dispatch(req, env, ctx);
+  }
   return app;
 }
 export type App = ReturnType<typeof createApp>;

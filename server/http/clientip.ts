@@ -4,21 +4,21 @@ import { canonicalAddress, isLoopback } from "../core/address.ts";
 import type { Logger } from "../logger.ts";
 
 /**
- * The caller's address, canonical (see core/address.ts). X-Forwarded-For counts only when the operator said a
- * proxy sits in front; an entry that is not an address falls back to the socket's, never to a fresh key.
+ * The caller's address, canonical (see core/address.ts), from a request's X-Forwarded-For and its socket's
+ * address (asked for only when needed). X-Forwarded-For counts only when the operator said a proxy sits in
+ * front; an entry that is not an address falls back to the socket's, never to a fresh key.
  */
-export function createClientIp(trustProxy: boolean, logger: Logger) {
+export function createAddressResolver(trustProxy: boolean, logger: Logger) {
   let warned = false;
-  return (c: Context): string => {
-    const peer = socketAddress(c);
-    const forwarded = c.req.header("x-forwarded-for");
-    if (forwarded === undefined) return peer;
+  return (forwarded: string | undefined | null, socket: () => string): string => {
+    if (forwarded === undefined || forwarded === null) return socket();
     if (trustProxy) {
       // The last hop is the one our proxy added; earlier entries are whatever the client claimed. Empty entries
       // (a trailing comma) are no hop at all.
       const last = forwarded.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
-      return (last && canonicalAddress(last)) ?? peer;
+      return (last && canonicalAddress(last)) ?? socket();
     }
+    const peer = socket();
     if (!warned && isLoopback(peer)) {
       // A proxy on this host forwards for clients while we are told not to trust it: every client then shares
       // the proxy's address, and one client's failures throttle them all.
@@ -31,11 +31,29 @@ export function createClientIp(trustProxy: boolean, logger: Logger) {
   };
 }
 
+/** The same, for the app's requests (a Hono context). */
+export function createClientIp(trustProxy: boolean, logger: Logger) {
+  const resolve = createAddressResolver(trustProxy, logger);
+  return (c: Context): string => resolve(c.req.header("x-forwarded-for"), () => socketAddress(c));
+}
+
 function socketAddress(c: Context): string {
   try {
     const raw = getConnInfo(c).remote.address;
     return (raw && canonicalAddress(raw)) ?? "unknown";
   } catch {
     return "unknown"; // app.request() in tests has no socket
+  }
+}
+
+export type AddressSource = { requestIP?: (req: Request) => { address: string } | null };
+
+/** A request's socket address from the server that received it (Bun's requestIP), as socketAddress reads it. */
+export function peerAddress(server: AddressSource | undefined, req: Request): string {
+  try {
+    const raw = server?.requestIP?.(req)?.address;
+    return (raw && canonicalAddress(raw)) ?? "unknown";
+  } catch {
+    return "unknown";
   }
 }

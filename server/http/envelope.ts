@@ -35,12 +35,15 @@ export function responses<T extends z.ZodType, S extends 200 | 201>(data: T, des
   };
 }
 
-export function fail(c: Context, err: AppError) {
+/** The error envelope of an AppError. */
+export function errorBody(err: AppError): z.infer<typeof errorEnvelope> {
   const body: z.infer<typeof errorEnvelope> = { success: false, error: err.message, code: err.code };
   if (err.details !== undefined) body.details = err.details;
-  if (err.retryAfter !== undefined) {
-    body.retryAfter = err.retryAfter;
-    c.header("Retry-After", String(err.retryAfter));
-  }
-  return c.json(body, err.status as ContentfulStatusCode);
+  if (err.retryAfter !== undefined) body.retryAfter = err.retryAfter;
+  return body;
+}
+
+export function fail(c: Context, err: AppError) {
+  if (err.retryAfter !== undefined) c.header("Retry-After", String(err.retryAfter));
+  return c.json(errorBody(err), err.status as ContentfulStatusCode);
 }

@@ -28,12 +28,15 @@ const JSON_ANSWER = new Headers([
   ["Content-Security-Policy", strictPolicy],
 ] as [string, string][]);
 
-/** The headers of a JSON answer to this request: the frozen set and its request id; add to the copy freely. */
-export function answerHeaders(c: Context<AppEnv>): Headers {
+/** The headers of a JSON answer: the frozen set and the request id; add to the copy freely. */
+export function headersFor(requestId: string): Headers {
   const headers = new Headers(JSON_ANSWER);
-  headers.set("X-Request-Id", c.get("requestId"));
+  headers.set("X-Request-Id", requestId);
   return headers;
 }
+
+/** The headers of a JSON answer to this request. */
+export const answerHeaders = (c: Context<AppEnv>): Headers => headersFor(c.get("requestId"));
 
 // Envelope texts of shared data (the cached feed pages: the same objects until the database changes), by data.
 const envelopes = new WeakMap<object, { meta: unknown; text: string }>();
@@ -42,7 +45,7 @@ const envelopes = new WeakMap<object, { meta: unknown; text: string }>();
  * JSON.stringify of an answer body, done once per shared `data` for `{ success, data[, meta] }` envelopes: the text
  * is the same bytes, since shared data (and meta) cannot have changed since.
  */
-function bodyText(body: unknown): string {
+export function bodyText(body: unknown): string {
   const data = (body as { data?: unknown } | null)?.data;
   if (!isShared(data)) return JSON.stringify(body);
   const { success, meta, ...rest } = body as { success?: unknown; meta?: unknown };
@@ -85,10 +88,9 @@ function finish(res: Response, requestId: string) {
  * headers, the CSP and the request id. It replaces four middleware (CSP, request id, context, secureHeaders) that
  * set a dozen headers one by one on every answer.
  */
-export function frame(core: Core): MiddlewareHandler<AppEnv> {
+export function frame(core: Core, requestIds = createRequestIds()): MiddlewareHandler<AppEnv> {
   const { config, logger } = core.deps;
   const clientIp = createClientIp(config.trustProxy, logger);
-  const requestIds = createRequestIds();
   return async (c, next) => {
     const requestId = requestIds(c.req.header("x-request-id"));
     c.set("core", core);

@@ -1,9 +1,9 @@
 import { createMiddleware } from "hono/factory";
 import { requireAdmin, requireAuth, requireJwt, resolvePrincipal } from "../auth/principal.ts";
 import { sessionCredential } from "../auth/session-cookie.ts";
-import { admittedOutcome } from "../core/usage.ts";
-import { AppError, tooManyRequests, unauthorized } from "../errors.ts";
+import { AppError, unauthorized } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
+import { admitKey, settleKey } from "./key-admission.ts";
 
 /**
  * Resolves the caller once per request. With `keys`, an API key is accepted and charged one token,
@@ -39,26 +39,14 @@ export const authenticate = (opts: { keys: boolean; require?: keyof typeof gates
     if (opts.require) gates[opts.require](principal);
     if (principal?.via !== "apiKey") return next();
 
-    const decision = await core.limits.charge(principal);
-    const headers = core.limits.headers(decision);
-    // A key with a quota spends a unit once past its rate limit, and gets it back if the request then fails.
-    const quota = principal.quota ? await core.quotas.take(principal.keyId!, principal.quota, decision.allowed) : null;
-    if (quota) Object.assign(headers, core.quotas.headers(quota));
-    const refused = !decision.allowed
-      ? tooManyRequests(decision.retryAfter, "Rate limit exceeded")
-      : quota && !quota.allowed ? core.quotas.exceeded(quota) : null;
-    if (refused) {
-      core.usage.count(principal.keyId!, decision.allowed ? "quotaExceeded" : "rateLimited");
-      for (const [k, v] of Object.entries(headers)) c.header(k, v);
-      throw refused;
+    const admission = await admitKey(core, principal);
+    if (admission.refused) {
+      for (const [k, v] of Object.entries(admission.headers)) c.header(k, v);
+      throw admission.refused;
     }
     await next();
-    core.usage.count(principal.keyId!, admittedOutcome(c.res.status));
-    if (quota && c.res.status >= 400) {
-      await core.quotas.refund(quota);
-      Object.assign(headers, core.quotas.headers(quota));
-    }
-    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+    await settleKey(core, principal, admission, c.res.status);
+    for (const [k, v] of Object.entries(admission.headers)) c.res.headers.set(k, v);
   });
 
 /** Bodies must be JSON (any charset); an empty body falls through to validation. */

@@ -50,27 +50,38 @@ function accessFields(c: Context<AppEnv>, method: string, route: string, status:
   return s;
 }
 
+/** What a request's line and counters read: the app's context, or the fast path's record of the same facts. */
+export type Observed = Pick<Context<AppEnv>, "get" | "error">;
+export type Recorder = (c: Observed, method: string, route: string, status: number, seconds: number) => void;
+
 /**
- * One `info` line per request (ARGUS_ACCESS_LOG) and the request counters (ARGUS_METRICS), measured around
- * everything after the request id. Fields are a handful of short strings: no bodies, no headers.
+ * One `info` line per request (ARGUS_ACCESS_LOG) and the request counters (ARGUS_METRICS); null when both are off.
+ * Fields are a handful of short strings: no bodies, no headers.
  */
-export function observeRequests(core: Core, trpc: TrpcRoute): MiddlewareHandler<AppEnv> {
+export function createRecorder(core: Core): Recorder | null {
   const { config, logger, metrics } = core.deps;
   // Lines are built only when they will be written (ARGUS_LOG_LEVEL info or debug).
   const log = config.accessLog && logger.enabled("info");
-  if (!log && !metrics) return (_c, next) => next();
+  if (!log && !metrics) return null;
+  return (c, method, route, status, seconds) => {
+    // A batch of tRPC calls is one series, so the label set stays bounded whatever batches callers send.
+    metrics?.request(route.startsWith("/trpc/") && route.includes(",") ? "/trpc/(batch)" : route, method, status, seconds);
+    if (log) logger.json("info", "request", accessFields(c as Context<AppEnv>, method, route, status, seconds));
+  };
+}
+
+/** The recorder around everything after the request id (the app's middleware). */
+export function observeRequests(core: Core, trpc: TrpcRoute): MiddlewareHandler<AppEnv> {
+  const record = createRecorder(core);
+  if (!record) return (_c, next) => next();
   return async (c, next) => {
     const started = performance.now();
     try {
       await next();
     } finally {
       const seconds = (performance.now() - started) / 1000;
-      const status = c.res.status;
-      const route = routePattern(c, trpc);
       const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
-      // A batch of tRPC calls is one series, so the label set stays bounded whatever batches callers send.
-      metrics?.request(route.startsWith("/trpc/") && route.includes(",") ? "/trpc/(batch)" : route, method, status, seconds);
-      if (log) logger.json("info", "request", accessFields(c, method, route, status, seconds));
+      record(c, method, routePattern(c, trpc), c.res.status, seconds);
     }
   };
 }

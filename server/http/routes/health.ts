@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Core } from "../../core/index.ts";
 import type { AppEnv } from "../env.ts";
 import { responses } from "../envelope.ts";
 
@@ -10,9 +11,14 @@ const health = createRoute({
   ),
 });
 
-export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(health, (c) => {
-  const { limiter, work } = c.get("core").deps;
+/** What /api/health answers (the app's route and the fast path's). */
+export function healthOf(core: Core) {
+  const { limiter, work } = core.deps;
   const database = work.health();
   const status = database === "ok" ? ("ok" as const) : ("degraded" as const);
-  return c.json({ success: true as const, data: { status, database, rateLimiter: limiter.health() } }, 200);
+  return { status, database, rateLimiter: limiter.health() };
+}
+
+export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(health, (c) => {
+  return c.json({ success: true as const, data: healthOf(c.get("core")) }, 200);
 });

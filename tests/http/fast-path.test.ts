@@ -1,0 +1,146 @@
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { createApp } from "../../server/http/app.ts";
+import { createFastPath } from "../../server/http/fast-path.ts";
+import { createRequestIds } from "../../server/observability/request-id.ts";
+import { createHarness, listen } from "../support/harness.ts";
+
+setDefaultTimeout(60_000);
+
+// The fast path (server/http/fast-path.ts) answers the hot GET routes outside Hono. Here the same core answers
+// each request twice, once by the fast path and once by the app alone, and the answers must match: status, body,
+// every header name, and every value but the request id and the counters that moved by one between the two.
+let h: Awaited<ReturnType<typeof createHarness>>;
+let fast: ReturnType<typeof createFastPath>;
+let app: ReturnType<typeof createApp>;
+beforeEach(async () => {
+  h = await createHarness();
+  fast = createFastPath(h.core, createRequestIds());
+  app = createApp(h.core, { fastPath: false });
+});
+afterEach(() => h.close());
+
+const MOVED = new Set(["x-request-id", "x-ratelimit-remaining", "x-ratelimit-reset", "ratelimit", "x-quota-remaining"]);
+const request = (path: string, headers: Record<string, string> = {}, method = "GET") =>
+  new Request(`http://localhost${path}`, { method, headers });
+
+type Answer = { status: number; body: unknown; headers: Record<string, string> };
+async function read(res: Response): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  res.headers.forEach((v, k) => void (headers[k] = MOVED.has(k) ? "(moves)" : v));
+  return { status: res.status, body: await res.json(), headers };
+}
+
+/** Asks the fast path, then the app; both must answer alike. Returns the fast path's answer. */
+async function both(path: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const quick = fast(request(path, headers));
+  expect(quick).not.toBeNull(); // the fast path took it
+  const a = await read(await quick!);
+  const b = await read(await app.request(path, { headers }));
+  expect(a).toEqual(b);
+  return a;
+}
+
+async function userWithKey(json: Record<string, unknown> = { name: "k" }) {
+  const u = await h.signUp();
+  return { u, k: await h.createKey(u.token, json) };
+}
+
+describe("the fast path answers as the app does", () => {
+  test("health, and /api/auth/me with a JWT, with a key, and without credentials", async () => {
+    const { u, k } = await userWithKey();
+    expect(await both("/api/health")).toMatchObject({ status: 200, body: { success: true, data: { status: "ok", database: "ok", rateLimiter: "ok" } } });
+    expect(await both("/api/auth/me", { authorization: `Bearer ${u.token}` })).toMatchObject({ status: 200, body: { data: { id: u.user.id } } });
+    const byKey = await both("/api/auth/me", { "x-api-key": k.key });
+    expect(byKey).toMatchObject({ status: 200, body: { data: { id: u.user.id, key: { id: k.id } } }, headers: { "x-ratelimit-limit": "100" } });
+    expect(byKey.headers["content-security-policy"]).toBeDefined();
+    expect(byKey.headers["x-frame-options"]).toBe("SAMEORIGIN");
+    expect(await both("/api/auth/me")).toMatchObject({ status: 401, body: { success: false, code: "UNAUTHORIZED", error: "Authentication required" } });
+  });
+
+  test("bad credentials: malformed Authorization, a bad token, unknown and revoked keys", async () => {
+    const { u, k } = await userWithKey();
+    expect((await both("/api/auth/me", { authorization: "Basic abc" })).body).toMatchObject({ code: "UNAUTHORIZED" });
+    expect((await both("/api/auth/me", { authorization: "Bearer nope" })).status).toBe(401);
+    expect((await both("/api/auth/me", { "x-api-key": k.key.slice(0, -4) + "aaaa" })).status).toBe(401);
+    await h.request(`/api/keys/${k.id}`, { method: "DELETE", token: u.token });
+    expect((await both("/api/auth/me", { "x-api-key": k.key })).body).toMatchObject({ code: "UNAUTHORIZED", error: "API key has been revoked" });
+  });
+
+  test("a rate-limited key gets the same 429, Retry-After and headers", async () => {
+    const admin = await h.signUp("admin");
+    const { k } = await userWithKey();
+    await h.request(`/api/admin/api-keys/${k.id}`, { method: "PUT", token: admin.token, json: { rateLimit: 1 } });
+    expect((await fast(request("/api/auth/me", { "x-api-key": k.key }))!).status).toBe(200);
+    const refused = await both("/api/auth/me", { "x-api-key": k.key });
+    expect(refused).toMatchObject({ status: 429, body: { code: "TOO_MANY_REQUESTS", retryAfter: 60 }, headers: { "retry-after": "60", "x-ratelimit-limit": "1" } });
+  });
+
+  test("quota keys spend, refuse with QUOTA_EXCEEDED, and allowlists refuse from outside", async () => {
+    const { k } = await userWithKey({ name: "q", quota: { limit: 2, period: "day" } });
+    expect((await both("/api/auth/me", { "x-api-key": k.key })).headers["x-quota-limit"]).toBe("2");
+    const out = await both("/api/auth/me", { "x-api-key": k.key });
+    expect(out).toMatchObject({ status: 429, body: { code: "QUOTA_EXCEEDED" } });
+    const fenced = (await userWithKey({ name: "f", allowedIps: ["203.0.113.0/24"] })).k;
+    expect(await both("/api/auth/me", { "x-api-key": fenced.key })).toMatchObject({ status: 403, body: { code: "IP_NOT_ALLOWED" } });
+  });
+
+  test("latest: default and plain limits, a JWT, no credentials, a key without the read scope", async () => {
+    const admin = await h.signUp("admin");
+    for (let i = 0; i < 3; i++) {
+      await h.request("/api/v1/articles", { method: "POST", token: admin.token, json: { title: `A${i}`, url: `https://e.com/${i}`, source: "S", publishedAt: new Date(Date.UTC(2026, 0, i + 1)).toISOString() } });
+    }
+    const { u, k } = await userWithKey();
+    expect((await both("/api/v1/articles/latest", { "x-api-key": k.key })).body).toMatchObject({ success: true, data: [{ title: "A2" }, { title: "A1" }, { title: "A0" }] });
+    expect((await both("/api/v1/articles/latest?limit=2", { "x-api-key": k.key })).body).toMatchObject({ data: [{ title: "A2" }, { title: "A1" }] });
+    expect((await both("/api/v1/articles/latest?limit=100", { authorization: `Bearer ${u.token}` })).status).toBe(200);
+    expect((await both("/api/v1/articles/latest")).status).toBe(401);
+    const writeOnly = await h.createKey(admin.token, { name: "w", scopes: ["articles:write"] });
+    expect(await both("/api/v1/articles/latest", { "x-api-key": writeOnly.key })).toMatchObject({ status: 403, headers: { "x-ratelimit-limit": "100" } });
+  });
+
+  test("a caller's X-Request-Id is kept, and the access-log lines match", async () => {
+    const { k } = await userWithKey();
+    const tagged = { "x-api-key": k.key, "x-request-id": "trace-42" };
+    expect((await fast(request("/api/auth/me", tagged))!).headers.get("x-request-id")).toBe("trace-42");
+    await app.request("/api/auth/me", { headers: tagged });
+    const lines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "request" && l.requestId === "trace-42");
+    expect(lines).toHaveLength(2);
+    const { time: _t1, ms: _m1, ...first } = lines[0];
+    const { time: _t2, ms: _m2, ...second } = lines[1];
+    expect(first).toEqual(second);
+    expect(first).toMatchObject({ method: "GET", route: "/api/auth/me", status: 200, keyId: k.id, ip: "unknown" });
+  });
+});
+
+describe("what the fast path leaves to the app", () => {
+  test("other methods, other paths, bodies, cookies and unusual queries return null before any side effect", async () => {
+    const { k } = await userWithKey();
+    const key = { "x-api-key": k.key };
+    expect(fast(request("/api/health", {}, "HEAD"))).toBeNull();
+    expect(fast(request("/api/health/"))).toBeNull();
+    expect(fast(request("/api/%68ealth"))).toBeNull();
+    expect(fast(request("/api/auth/me", { ...key, cookie: "argus_session=x" }))).toBeNull();
+    expect(fast(request("/api/auth/me", { ...key, "content-length": "0" }))).toBeNull();
+    for (const q of ["limit=0", "limit=101", "limit=05", "limit=5&x=1", "limit=5&limit=6", "cursor=x"]) {
+      expect(fast(request(`/api/v1/articles/latest?${q}`, key))).toBeNull();
+    }
+    // None of those spent a token: the next answer still has 99 of 100 left after its own.
+    const res = await fast(request("/api/auth/me", key))!;
+    expect(res.headers.get("x-ratelimit-remaining")).toBe("99");
+    // And the app answers them as before: a bad limit is its 400.
+    expect((await h.request("/api/v1/articles/latest?limit=0", { apiKey: k.key })).status).toBe(400);
+  });
+
+  test("over a real socket the server's app goes through it, with the peer's address in the log", async () => {
+    const server = listen(h);
+    try {
+      const res = await fetch(`${server.url}/api/health`, { headers: { "x-request-id": "sock-1" } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-request-id")).toBe("sock-1");
+      const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === "sock-1");
+      expect(line).toMatchObject({ route: "/api/health", status: 200, ip: "127.0.0.1" });
+    } finally {
+      server.stop();
+    }
+  });
+});
