@@ -84,4 +84,5 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
   // GET queries, single or batched (what clients send most), skip the fetch adapter: the same steps, see direct.ts.
   const direct = directQueries({ router: appRouter, endpoint: "/trpc", maxBatchSize: MAX_BATCH, createContext, answerMeta, onError });
   app.use("/trpc/*", (c, next) => direct(c) ?? adapter(c, next));
+  return { direct, route: trpcRoute };
 }
