@@ -87,15 +87,17 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     let text: string;
     try {
       if (hot.auth) {
-        principal = await resolvePrincipal(core, {
+        const resolved = resolvePrincipal(core, {
           authorization: h.get("authorization") ?? undefined,
           apiKey: h.get("x-api-key") ?? undefined,
           get clientIp() {
             return clientIp();
           },
         });
+        principal = resolved instanceof Promise ? await resolved : resolved;
         if (principal?.via === "apiKey") {
-          admission = await admitKey(core, principal);
+          const admitted = admitKey(core, principal);
+          admission = admitted instanceof Promise ? await admitted : admitted;
           if (admission.refused) throw admission.refused;
         }
       }
@@ -105,7 +107,10 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
       status = error.status;
       text = JSON.stringify(errorBody(error));
     }
-    if (admission && !admission.refused) await settleKey(core, principal!, admission, status);
+    if (admission && !admission.refused) {
+      const settled = settleKey(core, principal!, admission, status);
+      if (settled) await settled;
+    }
     const headers = headersFor(requestId);
     if (admission) for (const name in admission.headers) headers.set(name, admission.headers[name]!);
     if (error?.retryAfter !== undefined) headers.set("Retry-After", String(error.retryAfter));
