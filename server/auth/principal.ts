@@ -39,17 +39,26 @@ export type Credentials = {
 const BAD_KEYS_PER_MINUTE = 50;
 
 /** Who is calling: Authorization, then X-API-Key, then the console's cookie; null when none was sent. The one resolver both doors use. */
-export async function resolvePrincipal(core: Core, creds: Credentials): Promise<Principal | null> {
+export function resolvePrincipal(core: Core, creds: Credentials): Principal | null | Promise<Principal | null> {
+  try {
+    return resolve(core, creds);
+  } catch (e) {
+    return Promise.reject(e); // one way to fail, whichever path failed
+  }
+}
+
+// Synchronous but for a refused key, whose throttle may wait on Redis: most requests never make a promise here.
+function resolve(core: Core, creds: Credentials): Principal | null | Promise<Principal | null> {
   const bearer = creds.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   if (creds.authorization && !bearer) throw unauthorized("Authorization header must be 'Bearer <token>'");
   if (bearer) {
-    const row = await core.users.authenticateToken(bearer);
+    const row = core.users.authenticateToken(bearer);
     return { userId: row.id, role: row.role, user: sharedUser(row), via: "jwt" };
   }
   if (!creds.apiKey) {
     if (!creds.sessionCookie) return null;
     // The same JWT checks as a bearer token: 7-day expiry, and "log out everywhere" ends it.
-    const row = await core.users.authenticateToken(creds.sessionCookie);
+    const row = core.users.authenticateToken(creds.sessionCookie);
     return { userId: row.id, role: row.role, user: sharedUser(row), via: "jwt", cookie: true };
   }
   try {
@@ -63,12 +72,15 @@ export async function resolvePrincipal(core: Core, creds: Credentials): Promise<
   } catch (e) {
     // Only failures touch the throttle, so a good key costs no extra limiter call (a Redis round trip).
     // A key used from outside its allowlist counts as an invalid one.
-    if (e instanceof AppError && (e.code === "UNAUTHORIZED" || e.code === "IP_NOT_ALLOWED")) {
-      const d = await core.deps.limiter.consume(`badkey:${throttleKey(creds.clientIp)}`, BAD_KEYS_PER_MINUTE, 60_000, 1);
-      if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many invalid API keys, try again later");
-    }
+    if (e instanceof AppError && (e.code === "UNAUTHORIZED" || e.code === "IP_NOT_ALLOWED")) return refusedKey(core, creds, e);
     throw e;
   }
+}
+
+async function refusedKey(core: Core, creds: Credentials, e: AppError): Promise<never> {
+  const d = await core.deps.limiter.consume(`badkey:${throttleKey(creds.clientIp)}`, BAD_KEYS_PER_MINUTE, 60_000, 1);
+  if (!d.allowed) throw tooManyRequests(d.retryAfter, "Too many invalid API keys, try again later");
+  throw e;
 }
 
 const answers = new WeakMap<object, User | (User & { key: KeyIdentity })>();

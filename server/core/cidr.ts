@@ -23,15 +23,31 @@ export function canonicalCidr(text: string): string | null {
   return `${parsed.toString()}/${prefix}`;
 }
 
-/** A matcher over canonical CIDRs; an IPv4 address also matches its IPv4-mapped IPv6 form, and back. */
+/** Addresses a matcher remembers its answer for (a key is called from a few addresses; past this it starts over). */
+const REMEMBERED = 256;
+
+/**
+ * A matcher over canonical CIDRs; an IPv4 address also matches its IPv4-mapped IPv6 form, and back. Its answer
+ * for an address is remembered: parsing the address and trying every range costs microseconds, on every request
+ * of an allowlisted key.
+ */
 export function cidrMatcher(cidrs: readonly string[]): (address: string) => boolean {
   const ranges: Range[] = cidrs.map((c) => ipaddr.parseCIDR(c));
-  return (address) => {
+  const answers = new Map<string, boolean>();
+  const match = (address: string) => {
     if (!ipaddr.isValid(address)) return false;
     const addr = ipaddr.parse(address);
     const forms: (ipaddr.IPv4 | ipaddr.IPv6)[] = [addr];
     if (addr.kind() === "ipv4") forms.push((addr as ipaddr.IPv4).toIPv4MappedAddress());
     else if ((addr as ipaddr.IPv6).isIPv4MappedAddress()) forms.push((addr as ipaddr.IPv6).toIPv4Address());
     return ranges.some((r) => forms.some((f) => f.kind() === r[0].kind() && f.match(r)));
+  };
+  return (address) => {
+    let answer = answers.get(address);
+    if (answer === undefined) {
+      if (answers.size >= REMEMBERED) answers.clear();
+      answers.set(address, (answer = match(address)));
+    }
+    return answer;
   };
 }

@@ -14,7 +14,8 @@ import { createUsers } from "./users.ts";
 export function createCore(deps: CoreDeps) {
   const tokens = createTokens(deps.jwtSecret, deps.clock);
   const usage = createUsage(deps);
-  const keys = createKeys(deps, usage);
+  const quotas = createQuotas(deps);
+  const keys = createKeys(deps, usage, quotas.unspent);
   const hashing = createHashing({
     concurrency: navigator.hardwareConcurrency,
     maxQueue: deps.config.hashQueueMax,
@@ -28,17 +29,21 @@ export function createCore(deps: CoreDeps) {
     tokens,
     users,
     keys,
-    keyLifecycle: createKeyLifecycle(deps, keys),
+    keyLifecycle: createKeyLifecycle(deps, keys, quotas),
     limits,
-    quotas: createQuotas(deps),
+    quotas,
     hashing,
     articles: createArticles(deps),
     audit,
     usage,
-    /** Writes pending key uses and usage counts, stops the database threads, closes the limiter and this thread's connection. */
+    /**
+     * Writes pending key uses and usage counts, gives leased quota units back, stops the database threads, closes
+     * the limiter and this thread's connection.
+     */
     async close() {
       audit.stop();
       await keys.close();
+      await quotas.close();
       await usage.close();
       await deps.work.close();
       await deps.limiter.close();

@@ -5,7 +5,7 @@ import type { CoreDeps } from "./deps.ts";
 import type { keyLifecycleFields, keySettings, rollInput } from "./key-schemas.ts";
 import { digestKey, generateKey } from "./keyformat.ts";
 import type { Keys } from "./keys.ts";
-import type { Quota } from "./quotas.ts";
+import type { Quota, Quotas } from "./quotas.ts";
 import { tooManyRequests } from "../errors.ts";
 import { throttleKey } from "./address.ts";
 import { auditContext } from "./audit-context.ts";
@@ -50,7 +50,7 @@ export function allowsAddress(row: ApiKeyRow, clientIp: string): boolean {
 }
 
 /** Rolling keys with an overlap, and revoking keys that someone reports as leaked. */
-export function createKeyLifecycle(deps: CoreDeps, keys: Keys) {
+export function createKeyLifecycle(deps: CoreDeps, keys: Keys, quotas: Pick<Quotas, "release">) {
   const { work, clock, limiter } = deps;
   return {
     /** A new secret with the old key's settings, shown once; the old one lives on for the grace period. */
@@ -60,6 +60,8 @@ export function createKeyLifecycle(deps: CoreDeps, keys: Keys) {
         id: crypto.randomUUID(), keyHash: digestKey(key), keyPrefix: key.slice(0, 8), lastFour: key.slice(-4),
         createdAt: new Date(clock.now()),
       };
+      // The roll copies the spend row: units this process leased and did not spend must be back in it first.
+      await quotas.release(id);
       const { row, previous } = await work.write("keys.roll", {
         id, userId, now: clock.now(), graceMs: input.gracePeriodSeconds * 1000, secret, audit: auditContext(),
       });

@@ -10,10 +10,13 @@ import { quotaReader } from "./quotas.ts";
 import type { adminKeysQuery, AdminKeyRecord, KeyRecord, keysQuery, Scope } from "./schemas.ts";
 import { held } from "./stores/key-live.ts";
 
-/** Key records as both doors show them: the caller's own keys and, for admins, anyone's. Short reads, this thread. */
-export function createKeyReads(deps: CoreDeps, lastUsed: LastUsed) {
+/**
+ * Key records as both doors show them: the caller's own keys and, for admins, anyone's. Short reads, this thread.
+ * `unspentQuota` is what this process leased of a key's quota and not yet spent (not counted as used).
+ */
+export function createKeyReads(deps: CoreDeps, lastUsed: LastUsed, unspentQuota: (keyId: string, periodStart: number) => number) {
   const { db, clock } = deps;
-  const quotaState = quotaReader(deps);
+  const quotaState = quotaReader(deps, unspentQuota);
   // A key with a quota costs one indexed read of its spend row; one without, nothing.
   const quotaRecord = (row: ApiKeyRow) => {
     const quota = quotaOf(row);

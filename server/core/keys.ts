@@ -30,13 +30,17 @@ export type AuthenticatedKey = {
 };
 
 /** API keys: minted once, stored as a SHA-256 digest, checked on every use against fresh state. */
-export function createKeys(deps: CoreDeps, usage?: { count(keyId: string, outcome: UsageOutcome): void }) {
+export function createKeys(
+  deps: CoreDeps,
+  usage?: { count(keyId: string, outcome: UsageOutcome): void },
+  unspentQuota: (keyId: string, periodStart: number) => number = () => 0,
+) {
   const { db, work, clock, config } = deps;
   const cache = createVersionedCache<{ key: ApiKeyRow; user: UserRow }>(createGeneration(db, "keys", deps.changes));
   const lastUsed = createLastUsed(work, clock, deps.logger);
   // What a cached row says about its caller, worked out once per row (the checks run on every request).
   const callers = new WeakMap<object, AuthenticatedKey>();
-  const reads = createKeyReads(deps, lastUsed);
+  const reads = createKeyReads(deps, lastUsed, unspentQuota);
   const { toRecord, toAdminRecord } = reads;
   const byDigest = db
     .select({ key: apiKeys, user: users })

@@ -1,8 +1,7 @@
-import { eq, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { keyQuotaUsage } from "../../db/schema.ts";
 import { AppError } from "../errors.ts";
 import type { CoreDeps } from "./deps.ts";
+import { createQuotaLeases, durableUsage, type Lease } from "./quota-leases.ts";
 import type { quotaSchema, quotaStateSchema } from "./key-schemas.ts";
 
 export type Quota = z.infer<typeof quotaSchema>;
@@ -21,51 +20,46 @@ export function quotaPeriod(now: number, period: Quota["period"]): { start: numb
     : { start: Date.UTC(y, m, 1), end: Date.UTC(y, m + 1, 1) };
 }
 
-/** The spend row of a key (one indexed read: key_id is the primary key). */
-const usageStatement = (db: CoreDeps["db"]) =>
-  db
-    .select({ used: keyQuotaUsage.used, periodStart: keyQuotaUsage.periodStart })
-    .from(keyQuotaUsage)
-    .where(eq(keyQuotaUsage.keyId, sql.placeholder("keyId")))
-    .prepare();
-
-/** Where a key's quota stands now, as key records show it: one read of its spend row per call. */
-export function quotaReader(deps: Pick<CoreDeps, "db" | "clock">) {
-  const usage = usageStatement(deps.db);
+/** Where a key's quota stands now, as key records show it: one read of its spend row, less this process's unspent lease. */
+export function quotaReader(deps: Pick<CoreDeps, "db" | "clock">, unspent: (keyId: string, start: number) => number) {
+  const usage = durableUsage(deps.db);
   return (keyId: string, quota: Quota): QuotaRecord => {
     const { start, end } = quotaPeriod(deps.clock.now(), quota.period);
-    const row = usage.get({ keyId });
-    const used = row && row.periodStart === start ? row.used : 0;
+    const used = usage(keyId, start) - unspent(keyId, start);
     return { ...quota, used, remaining: Math.max(0, quota.limit - used), resetAt: new Date(end) };
   };
 }
 
 /**
- * Per-key request quotas, durable in SQLite: one write job per request of a key that has a quota (keys without
- * one never get here). The spend happens before the route runs, so concurrent requests cannot overshoot;
- * a request that then fails gets its unit back, so only successful requests count.
+ * Per-key request quotas, durable in SQLite and spent from leased blocks (server/core/quota-leases.ts): most
+ * requests of a key with a quota spend from memory, and keys without one never get here. The spend happens
+ * before the route runs, so concurrent requests cannot overshoot; a request that then fails gets its unit back,
+ * so only successful requests count.
  */
 export function createQuotas(deps: CoreDeps) {
-  const { db, work, clock } = deps;
-  const usage = usageStatement(db);
+  const { clock } = deps;
+  const leases = createQuotaLeases(deps);
+  // The lease a request's unit came from, so a refund goes back where it was taken.
+  const spentFrom = new WeakMap<QuotaState, Lease>();
 
   return {
     /** Spends one unit when `admit` (the request passed its rate limit), else only reads where the quota stands. */
     async take(keyId: string, quota: Quota, admit: boolean): Promise<QuotaState> {
-      const { start, end } = quotaPeriod(clock.now(), quota.period);
-      const state = { keyId, limit: quota.limit, periodStart: start, resetAt: end, spent: false };
+      const period = quotaPeriod(clock.now(), quota.period);
+      const base = { keyId, limit: quota.limit, periodStart: period.start, resetAt: period.end };
       if (admit) {
-        const used = await work.write("quota.spend", { keyId, limit: quota.limit, periodStart: start });
-        if (used !== null) return { ...state, used, allowed: true, spent: true };
+        const { used, lease } = await leases.spend(keyId, quota, period);
+        const state = { ...base, used, allowed: lease !== null, spent: lease !== null };
+        if (lease) spentFrom.set(state, lease);
+        return state;
       }
-      const row = usage.get({ keyId });
-      const used = row && row.periodStart === start ? row.used : 0;
-      return { ...state, used, allowed: used < quota.limit };
+      const used = leases.seen(keyId, period.start);
+      return { ...base, used, allowed: used < quota.limit, spent: false };
     },
 
     async refund(state: QuotaState) {
       if (!state.spent) return;
-      await work.write("quota.refund", { keyId: state.keyId, periodStart: state.periodStart });
+      leases.giveBack(spentFrom.get(state)!);
       state.used -= 1;
       state.spent = false;
     },
@@ -82,6 +76,15 @@ export function createQuotas(deps: CoreDeps) {
       const retryAfter = Math.max(1, Math.ceil((state.resetAt - clock.now()) / 1000));
       return new AppError("QUOTA_EXCEEDED", `API key quota of ${state.limit} requests per period exhausted`, undefined, retryAfter);
     },
+
+    /** Units of the key this process leased and has not spent, in the period starting at `start`. */
+    unspent: leases.unspent,
+    /** Gives the key's leased units back to its row and waits for the write (before a roll copies the row). */
+    release: leases.release,
+    /** Gives idle and ended-period leases back (a timer does it every second). */
+    sweep: leases.sweep,
+    /** Gives every lease back; core.close calls it before the writer thread stops. */
+    close: leases.close,
   };
 }
 export type Quotas = ReturnType<typeof createQuotas>;

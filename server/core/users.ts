@@ -160,7 +160,7 @@ export function createUsers(
     },
 
     /** The user behind a JWT, re-checked on every request: exists, active, current token version. */
-    async authenticateToken(token: string): Promise<UserRow> {
+    authenticateToken(token: string): UserRow {
       const { userId, version } = tokens.verify(token);
       const row = sessionRows.get(userId, () => byId.get({ id: userId }));
       if (!row || row.tokenVersion !== version) throw unauthorized("Invalid or expired token");

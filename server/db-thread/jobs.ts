@@ -4,7 +4,7 @@ import { deleteArticle, upsertArticles, upsertArticlesJson } from "../core/store
 import { pruneEvents, recordEvent } from "../core/stores/audit-writes.ts";
 import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
 import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
-import { refundQuota, spendQuota } from "../core/stores/quota-writes.ts";
+import { leaseQuota, refundQuota } from "../core/stores/quota-writes.ts";
 import { adminUpdateUser, insertUser, updateUser } from "../core/stores/user-writes.ts";
 import { usageTotals } from "../core/stores/usage-reads.ts";
 import { addUsage, pruneUsage } from "../core/stores/usage-writes.ts";
@@ -24,7 +24,7 @@ export const writeJobs = {
   "keys.touch": touchKeys,
   "keys.roll": rollKey,
   "keys.reportLeak": reportLeak,
-  "quota.spend": spendQuota,
+  "quota.lease": leaseQuota,
   "quota.refund": refundQuota,
   "articles.upsert": (db: Db, args: Parameters<typeof upsertArticles>[1]) => upsertArticles(db.$client, args),
   "articles.upsertJson": (db: Db, args: Parameters<typeof upsertArticlesJson>[1]) => upsertArticlesJson(db.$client, args),

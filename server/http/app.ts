@@ -59,7 +59,7 @@ export function createApp(core: Core, opts: { fastPath?: boolean } = {}) {
   app.route("/api/admin", adminUsageRoutes);
   app.route("/api/v1", articleRoutes);
   app.route("/api", auditRoutes);
-  mountTrpc(app, core);
+  const trpc = mountTrpc(app, core);
   mountDocs(app);
   app.route("/", landingRoutes);
 
@@ -70,7 +70,7 @@ export function createApp(core: Core, opts: { fastPath?: boolean } = {}) {
   // app.fetch and app.request() (the tests' door) go through it, so does the server. opts.fastPath: false
   // leaves the app alone, for the test that holds both doors to the same answers.
   if (opts.fastPath !== false) {
-    const fast = createFastPath(core, requestIds);
+    const fast = createFastPath(core, requestIds, trpc);
     const dispatch = app.fetch;
     app.fetch = (req, env, ctx) => fast(req, env as AddressSource | undefined) ?? dispatch(req, env, ctx);
   }

@@ -2,13 +2,17 @@ import { requireAuth, requireScope, resolvePrincipal, whoAmI, type Principal } f
 import type { Core } from "../core/index.ts";
 import { AppError } from "../errors.ts";
 import { describeError } from "../logger.ts";
-import { createRecorder, type Observed } from "../observability/access-log.ts";
+import { Context } from "hono";
+import { createRecorder, UNMATCHED, type Observed } from "../observability/access-log.ts";
 import { createAddressResolver, peerAddress, type AddressSource } from "./clientip.ts";
 import type { AppEnv } from "./env.ts";
 import { errorBody } from "./envelope.ts";
 import { bodyText, headersFor } from "./frame.ts";
 import { admitKey, settleKey, type Admission } from "./key-admission.ts";
 import { healthOf } from "./routes/health.ts";
+
+/** The tRPC door's GET-query answerer (trpc/direct.ts) and its route patterns, from mountTrpc. */
+export type TrpcDoor = { direct: (c: Context<AppEnv>) => Promise<Response> | null; route: (path: string) => string | null };
 
 type Hot = { auth: boolean; data: (core: Core, p: Principal | null, limit: number) => unknown };
 
@@ -30,13 +34,45 @@ const PLAIN_LIMIT = /^limit=([1-9]\d?|100)$/;
  *
  * It takes only requests whose shape is plain: GET (not HEAD), the exact path, no body, no cookie (the console's
  * session cookie is the app's to judge), and for `latest` no query or a plain `limit=1..100`. Anything else returns
- * null before any side effect, and the app answers it. tests/http/fast-path.test.ts holds the two doors to the same
+ * null before any side effect, and the app answers it. GET tRPC queries go the same way to trpc/direct.ts. tests/http/fast-path.test.ts holds the two doors to the same
  * answers, and every test that goes through app.request() goes through here.
  */
-export function createFastPath(core: Core, requestIds: (incoming: string | undefined) => string) {
+export function createFastPath(core: Core, requestIds: (incoming: string | undefined) => string, trpc?: TrpcDoor) {
   const { config, logger } = core.deps;
   const address = createAddressResolver(config.trustProxy, logger);
   const record = createRecorder(core);
+
+  /**
+   * GET /trpc/... queries: tRPC's own direct door (trpc/direct.ts) on a context made here with what the app's
+   * frame would have put in it (core, request id, the client address on first use), instead of Hono's dispatch.
+   */
+  function trpcQuery(req: Request, server: AddressSource | undefined, path: string, door: TrpcDoor): Promise<Response> | null {
+    const started = performance.now();
+    const c = new Context(req, { env: server, path }) as Context<AppEnv>;
+    const h = req.headers;
+    const requestId = requestIds(h.get("x-request-id") ?? undefined);
+    c.set("core", core);
+    c.set("principal", null);
+    c.set("authenticated", false);
+    c.set("requestId", requestId);
+    let ip: string | undefined;
+    const honoGet = c.get;
+    c.get = ((key: string) => (key === "clientIp" ? (ip ??= address(h.get("x-forwarded-for"), () => peerAddress(server, req))) : honoGet(key as never))) as typeof honoGet;
+    const pending = door.direct(c); // null before any side effect: the app answers it
+    if (!pending) return null;
+    return pending.then(
+      (res) => {
+        record?.(c, "GET", door.route(path) ?? UNMATCHED, res.status, (performance.now() - started) / 1000);
+        return res;
+      },
+      (e) => {
+        const error = internal(e, requestId, door.route(path) ?? UNMATCHED);
+        c.error = error;
+        record?.(c, "GET", door.route(path) ?? UNMATCHED, error.status, (performance.now() - started) / 1000);
+        return new Response(JSON.stringify(errorBody(error)), { status: error.status, headers: headersFor(requestId) });
+      },
+    );
+  }
 
   async function answer(req: Request, server: AddressSource | undefined, route: string, hot: Hot, limit: number): Promise<Response> {
     const started = performance.now();
@@ -51,15 +87,17 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     let text: string;
     try {
       if (hot.auth) {
-        principal = await resolvePrincipal(core, {
+        const resolved = resolvePrincipal(core, {
           authorization: h.get("authorization") ?? undefined,
           apiKey: h.get("x-api-key") ?? undefined,
           get clientIp() {
             return clientIp();
           },
         });
+        principal = resolved instanceof Promise ? await resolved : resolved;
         if (principal?.via === "apiKey") {
-          admission = await admitKey(core, principal);
+          const admitted = admitKey(core, principal);
+          admission = admitted instanceof Promise ? await admitted : admitted;
           if (admission.refused) throw admission.refused;
         }
       }
@@ -69,7 +107,10 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
       status = error.status;
       text = JSON.stringify(errorBody(error));
     }
-    if (admission && !admission.refused) await settleKey(core, principal!, admission, status);
+    if (admission && !admission.refused) {
+      const settled = settleKey(core, principal!, admission, status);
+      if (settled) await settled;
+    }
     const headers = headersFor(requestId);
     if (admission) for (const name in admission.headers) headers.set(name, admission.headers[name]!);
     if (error?.retryAfter !== undefined) headers.set("Retry-After", String(error.retryAfter));
@@ -95,9 +136,12 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     const q = url.indexOf("?", from);
     const path = q < 0 ? url.slice(from) : url.slice(from, q);
     const hot = HOT.get(path);
-    if (!hot) return null;
+    const query = !hot && trpc !== undefined && path.startsWith("/trpc/") && !path.includes("%");
+    if (!hot && !query) return null;
     const h = req.headers;
     if (h.has("cookie") || h.has("content-length") || h.has("transfer-encoding")) return null;
+    if (query) return trpcQuery(req, server, path, trpc);
+    if (!hot) return null;
     let limit = DEFAULT_LIMIT;
     if (hot === LATEST && q >= 0 && q < url.length - 1) {
       const plain = PLAIN_LIMIT.exec(url.slice(q + 1));

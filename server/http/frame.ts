@@ -63,12 +63,12 @@ export function bodyText(body: unknown): string {
 const framed = new WeakSet<Response>();
 
 /**
- * A JSON answer with the frozen set, the request id and `extra` (appended). For code that builds its own answer
+ * A JSON answer with the frozen set, the request id and `extra` (names none of those, so set, not appended). For code that builds its own answer
  * (c.json below, the tRPC door's direct queries), where nothing set a header through c.header() first.
  */
 export function jsonAnswer(c: Context<AppEnv>, text: string, status = 200, extra?: Iterable<[string, string]>): Response {
   const headers = answerHeaders(c);
-  if (extra) for (const [name, value] of extra) headers.append(name, value);
+  if (extra) for (const [name, value] of extra) headers.set(name, value);
   const res = new Response(text, { status, headers });
   framed.add(res);
   return res;

@@ -1,6 +1,7 @@
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core/index.ts";
 import type { QuotaState } from "../core/quotas.ts";
+import type { Decision } from "../core/ratelimit/store.ts";
 import { admittedOutcome } from "../core/usage.ts";
 import { AppError, tooManyRequests } from "../errors.ts";
 
@@ -12,12 +13,23 @@ export type Admission = { headers: Record<string, string>; quota: QuotaState | n
  * key's usage here; an admitted one is counted by settleKey once its status is known. Both doors (the app's
  * middleware and the fast path) call these two, so a key request costs and counts the same whichever answers it.
  */
-export async function admitKey(core: Core, principal: Principal): Promise<Admission> {
-  const decision = await core.limits.charge(principal);
+export function admitKey(core: Core, principal: Principal): Admission | Promise<Admission> {
+  const decision = core.limits.charge(principal);
+  return decision instanceof Promise ? decision.then((d) => charged(core, principal, d)) : charged(core, principal, decision);
+}
+
+// Answered without a promise when nothing waits (the in-memory limiter, no quota): most key requests.
+function charged(core: Core, principal: Principal, decision: Decision): Admission | Promise<Admission> {
   const headers = core.limits.headers(decision);
   // A key with a quota spends a unit once past its rate limit, and gets it back if the request then fails.
-  const quota = principal.quota ? await core.quotas.take(principal.keyId!, principal.quota, decision.allowed) : null;
-  if (quota) Object.assign(headers, core.quotas.headers(quota));
+  if (!principal.quota) return decided(core, principal, decision, headers, null);
+  return core.quotas.take(principal.keyId!, principal.quota, decision.allowed).then((quota) => {
+    Object.assign(headers, core.quotas.headers(quota));
+    return decided(core, principal, decision, headers, quota);
+  });
+}
+
+function decided(core: Core, principal: Principal, decision: Decision, headers: Record<string, string>, quota: QuotaState | null): Admission {
   const refused = !decision.allowed
     ? tooManyRequests(decision.retryAfter, "Rate limit exceeded")
     : quota && !quota.allowed ? core.quotas.exceeded(quota) : null;
@@ -25,12 +37,14 @@ export async function admitKey(core: Core, principal: Principal): Promise<Admiss
   return { headers, quota, refused };
 }
 
-/** After an admitted key request is answered with `status`: counts it, and gives the quota unit back on a failure. */
-export async function settleKey(core: Core, principal: Principal, admission: Admission, status: number): Promise<void> {
+/**
+ * After an admitted key request is answered with `status`: counts it, and gives the quota unit back on a failure
+ * (a promise only then).
+ */
+export function settleKey(core: Core, principal: Principal, admission: Admission, status: number): void | Promise<void> {
   core.usage.count(principal.keyId!, admittedOutcome(status));
   const { quota } = admission;
   if (quota && status >= 400) {
-    await core.quotas.refund(quota);
-    Object.assign(admission.headers, core.quotas.headers(quota));
+    return core.quotas.refund(quota).then(() => void Object.assign(admission.headers, core.quotas.headers(quota)));
   }
 }

@@ -39,13 +39,15 @@ export const authenticate = (opts: { keys: boolean; require?: keyof typeof gates
     if (opts.require) gates[opts.require](principal);
     if (principal?.via !== "apiKey") return next();
 
-    const admission = await admitKey(core, principal);
+    const admitted = admitKey(core, principal);
+    const admission = admitted instanceof Promise ? await admitted : admitted;
     if (admission.refused) {
       for (const [k, v] of Object.entries(admission.headers)) c.header(k, v);
       throw admission.refused;
     }
     await next();
-    await settleKey(core, principal, admission, c.res.status);
+    const settled = settleKey(core, principal, admission, c.res.status);
+    if (settled) await settled;
     for (const [k, v] of Object.entries(admission.headers)) c.res.headers.set(k, v);
   });
 

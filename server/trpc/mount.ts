@@ -14,10 +14,17 @@ import { appRouter } from "./router.ts";
 export const MAX_BATCH = 50;
 
 const procedures = new Set(Object.keys(appRouter._def.procedures));
+const routes = new Map<string, string | null>();
 /** `/trpc/a.b,c.d` as a route pattern when every name is a procedure; null otherwise (names are caller input). */
 export function trpcRoute(path: string): string | null {
-  const names = path.slice("/trpc/".length).split(",");
-  return names.length <= MAX_BATCH && names.every((n) => procedures.has(n)) ? path : null;
+  let route = routes.get(path);
+  if (route === undefined) {
+    const names = path.slice("/trpc/".length).split(",");
+    route = names.length <= MAX_BATCH && names.every((n) => procedures.has(n)) ? path : null;
+    if (routes.size >= 1024) routes.clear(); // callers choose paths: the memo stays bounded
+    routes.set(path, route);
+  }
+  return route;
 }
 
 /** tRPC at /trpc: same credentials, same limits, same core. */
@@ -56,13 +63,12 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
       const cause = first.cause instanceof AppError ? first.cause : undefined;
       context?.noteFailure?.({ code: cause?.code ?? first.code, reason: cause?.message ?? first.code });
     }
-    const headers: Record<string, string> = {
-      ...(context?.rate.last ? core.limits.headers(context.rate.last) : {}),
-      ...(context?.rate.quota ? core.quotas.headers(context.rate.quota) : {}),
-    };
+    const headers: Record<string, string> = context?.rate.last ? core.limits.headers(context.rate.last) : {};
+    if (context?.rate.quota) Object.assign(headers, core.quotas.headers(context.rate.quota));
     // A throttle's 429 (login, invalid keys) says when to come back, as it does over REST.
-    const retryAfter = Math.max(0, ...errors.map((e) => (e.cause instanceof AppError && e.cause.retryAfter) || 0));
-    if (retryAfter > 0 && !Object.keys(headers).some((k) => k.toLowerCase() === "retry-after")) headers["Retry-After"] = String(retryAfter);
+    let retryAfter = 0;
+    for (const e of errors) if (e.cause instanceof AppError && e.cause.retryAfter) retryAfter = Math.max(retryAfter, e.cause.retryAfter);
+    if (retryAfter > 0 && !("Retry-After" in headers)) headers["Retry-After"] = String(retryAfter); // limits.headers' own
     return { headers };
   };
   const responseMeta = (opts: { ctx?: unknown; errors: TRPCError[] }) => ({ headers: new Headers(answerMeta(opts).headers) });
@@ -84,4 +90,5 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
   // GET queries, single or batched (what clients send most), skip the fetch adapter: the same steps, see direct.ts.
   const direct = directQueries({ router: appRouter, endpoint: "/trpc", maxBatchSize: MAX_BATCH, createContext, answerMeta, onError });
   app.use("/trpc/*", (c, next) => direct(c) ?? adapter(c, next));
+  return { direct, route: trpcRoute };
 }

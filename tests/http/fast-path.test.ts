@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../../server/http/app.ts";
+import type { AppEnv } from "../../server/http/env.ts";
 import { createFastPath } from "../../server/http/fast-path.ts";
 import { createRequestIds } from "../../server/observability/request-id.ts";
+import { mountTrpc } from "../../server/trpc/mount.ts";
 import { createHarness, listen } from "../support/harness.ts";
 
 setDefaultTimeout(60_000);
@@ -14,7 +17,7 @@ let fast: ReturnType<typeof createFastPath>;
 let app: ReturnType<typeof createApp>;
 beforeEach(async () => {
   h = await createHarness();
-  fast = createFastPath(h.core, createRequestIds());
+  fast = createFastPath(h.core, createRequestIds(), mountTrpc(new OpenAPIHono<AppEnv>(), h.core));
   app = createApp(h.core, { fastPath: false });
 });
 afterEach(() => h.close());
@@ -109,6 +112,28 @@ describe("the fast path answers as the app does", () => {
     const { time: _t2, ms: _m2, ...second } = lines[1];
     expect(first).toEqual(second);
     expect(first).toMatchObject({ method: "GET", route: "/api/auth/me", status: 200, keyId: k.id, ip: "unknown" });
+  });
+});
+
+describe("GET tRPC queries through the fast path", () => {
+  test("auth.me, articles.latest with input, a batch, and a refused call answer as the app does", async () => {
+    const { u, k } = await userWithKey();
+    const input = encodeURIComponent(JSON.stringify({ json: { limit: 5 } }));
+    expect(await both("/trpc/auth.me", { "x-api-key": k.key })).toMatchObject({ status: 200, body: { result: { data: { json: { id: u.user.id } } } } });
+    expect((await both(`/trpc/articles.latest?input=${input}`, { "x-api-key": k.key })).body).toMatchObject({ result: { data: { json: [] } } });
+    const batch = await both("/trpc/auth.me,articles.latest?batch=1", { authorization: `Bearer ${u.token}` });
+    expect(batch).toMatchObject({ status: 200, body: [{ result: {} }, { result: {} }], headers: { vary: "trpc-accept, accept" } });
+    expect(await both("/trpc/auth.me")).toMatchObject({ status: 401, body: { error: { json: { data: { code: "UNAUTHORIZED" } } } } });
+  });
+
+  test("the access-log line names the procedures; unknown ones and cookies are the app's", async () => {
+    const { k } = await userWithKey();
+    await fast(request("/trpc/auth.me", { "x-api-key": k.key, "x-request-id": "t-1" }));
+    const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === "t-1");
+    expect(line).toMatchObject({ route: "/trpc/auth.me", status: 200, keyId: k.id });
+    expect(fast(request("/trpc/auth.nope", { "x-api-key": k.key }))).toBeNull();
+    expect(fast(request("/trpc/auth.me", { "x-api-key": k.key, cookie: "a=b" }))).toBeNull();
+    expect(fast(request("/trpc/auth.me?batch=1&x=2", { "x-api-key": k.key }))).toBeNull();
   });
 });
 

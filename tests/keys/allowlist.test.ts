@@ -55,6 +55,23 @@ describe("per-key IP allowlists", () => {
     expect((await fetchAs(k.key, "203.0.113.1")).headers.get("x-ratelimit-remaining")).toBe("98");
   });
 
+  test("a key called from many addresses, more than its matcher remembers, gets the right answer for each, twice", async () => {
+    h = await createHarness({ rateLimitPerMinute: 100_000, userRateLimitPerMinute: 0 });
+    const { k } = await keyWithAllowlist();
+    const statuses = async () => {
+      const seen: string[] = [];
+      for (let i = 1; i <= 300; i++) {
+        seen.push(`${i} in ${(await fetchAs(k.key, `2001:db8::${i.toString(16)}`)).status}`);
+        // each outside caller on a /64 of its own: refusals count against the invalid-key throttle by /64
+        seen.push(`${i} out ${(await fetchAs(k.key, `2001:db9:${i.toString(16)}::1`)).status}`);
+      }
+      return seen;
+    };
+    const expected = Array.from({ length: 300 }, (_, i) => [`${i + 1} in 200`, `${i + 1} out 403`]).flat();
+    expect(await statuses()).toEqual(expected);
+    expect(await statuses()).toEqual(expected);
+  });
+
   test("behind a trusted proxy the last X-Forwarded-For hop decides, not what the client put first", async () => {
     h = await createHarness({ trustProxy: true });
     const { k } = await keyWithAllowlist();

@@ -1,3 +1,5 @@
+import { Database } from "bun:sqlite";
+import { databaseFile } from "../../db/client.ts";
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { cleanEnv, freePort, startServerProcess, type ServerProcess } from "../support/process.ts";
 import { describeRedis, skipRedis, startRedis, type RedisServer } from "../support/redis.ts";
@@ -8,6 +10,8 @@ setDefaultTimeout(60_000); // per file: bun applies a preload's default to the f
 let redis: RedisServer;
 let primary: ServerProcess;
 let token: string;
+let dataDir: string;
+let quotaKeyId: string;
 
 const post = (path: string, body: unknown, auth?: string) =>
   fetch(`${primary.url}${path}`, {
@@ -16,11 +20,17 @@ const post = (path: string, body: unknown, auth?: string) =>
     body: JSON.stringify(body),
   });
 
+/** The key's rate limit out of the way, so only its quota refuses. */
+const unthrottle = (id: string) =>
+  fetch(`${primary.url}/api/admin/api-keys/${id}`, {
+    method: "PUT", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ rateLimit: 100_000 }),
+  });
+
 beforeAll(async () => {
   if (skipRedis) return;
   redis = await startRedis();
   primary = await startServerProcess({
-    ARGUS_DATA_DIR: tempDir(), ARGUS_REDIS_URL: redis.url, ARGUS_WORKERS: "2",
+    ARGUS_DATA_DIR: (dataDir = tempDir()), ARGUS_REDIS_URL: redis.url, ARGUS_WORKERS: "2",
     ARGUS_ADMIN_EMAIL: "root@example.com", ARGUS_ADMIN_PASSWORD: "root-password",
     ARGUS_RATE_LIMIT_PER_MINUTE: "10", // one token per 6 s: exact counts even on a slow box
   });
@@ -52,22 +62,37 @@ describeRedis("ARGUS_WORKERS=2 on one port", () => {
     expect(((await after[0]!.json()) as any).error).toBe("API key has been revoked");
   });
 
-  test("a quota is exact across the workers: 200 concurrent requests at quota 150 get 150 successes", async () => {
+  test("a quota is never exceeded across the workers, and hammering until every worker refuses spends exactly it", async () => {
     const k = ((await (await post("/api/keys", { name: "q", quota: { limit: 150, period: "day" } }, token)).json()) as any).data;
-    await fetch(`${primary.url}/api/admin/api-keys/${k.id}`, {
-      method: "PUT", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ rateLimit: 100_000 }),
-    });
-    const responses = await Promise.all(
-      Array.from({ length: 200 }, () => fetch(`${primary.url}/api/auth/me`, { headers: { "x-api-key": k.key, connection: "close" } })),
-    );
-    expect(responses.filter((r) => r.status === 200)).toHaveLength(150);
+    quotaKeyId = k.id;
+    await unthrottle(k.id);
+    const wave = (n: number) =>
+      Promise.all(Array.from({ length: n }, () => fetch(`${primary.url}/api/auth/me`, { headers: { "x-api-key": k.key, connection: "close" } })));
+    const responses = await wave(200);
+    // Each worker spends from units it leased: one may be refused while the other still holds a few, never more.
+    let ok = responses.filter((r) => r.status === 200).length;
+    expect(ok).toBeLessThanOrEqual(150);
     const refused = responses.filter((r) => r.status === 429);
-    expect(refused).toHaveLength(50);
+    expect(refused).toHaveLength(200 - ok);
     expect(((await refused[0]!.json()) as any).code).toBe("QUOTA_EXCEEDED");
+    // A wave in which nobody succeeds reached both workers (20 connections, spread by the kernel) with empty leases.
+    for (let more = 1; more > 0; ok += more) more = (await wave(20)).filter((r) => r.status === 200).length;
+    expect(ok).toBe(150);
   });
 
-  test("SIGTERM to the primary drains every worker and exits 0", async () => {
+  test("SIGTERM to the primary drains every worker and exits 0, each giving its leased quota units back", async () => {
+    const k = ((await (await post("/api/keys", { name: "big", quota: { limit: 10_000, period: "day" } }, token)).json()) as any).data;
+    await unthrottle(k.id);
+    const uses = await Promise.all(
+      Array.from({ length: 30 }, () => fetch(`${primary.url}/api/auth/me`, { headers: { "x-api-key": k.key, connection: "close" } })),
+    );
+    expect(uses.map((r) => r.status)).toEqual(Array(30).fill(200));
     expect(await primary.stop("SIGTERM")).toBe(0);
+    const db = new Database(databaseFile(dataDir), { readonly: true });
+    const used = db.query<{ used: number }, [string]>("SELECT used FROM key_quota_usage WHERE key_id = ?");
+    expect(used.get(k.id)).toEqual({ used: 30 }); // not the 625 (or more) units the workers had leased
+    expect(used.get(quotaKeyId)).toEqual({ used: 150 });
+    db.close();
   });
 });
 

@@ -1,28 +1,44 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../../db/client.ts";
 
-// Quota spending, run on the writer thread. One statement each, so concurrent requests (and other processes'
-// writers, serialized by SQLite's write lock) can never spend past the limit.
+// Quota leases, run on the writer thread. Every write job runs inside BEGIN IMMEDIATE (the writer thread and the
+// CLI's inline work alike), so a job's read-then-write holds SQLite's write lock throughout: concurrent requests,
+// and other processes' writers, can never lease past the limit.
+
+export const LEASE_SHARE = 16;
+export const LEASE_MAX = 1_000;
 
 /**
- * Spends one unit of the key's quota in the period starting at `periodStart` (a new period starts from zero).
- * `used` after the spend, or null when the quota was already used up (nothing is written then).
+ * How many units one lease takes: a sixteenth of what is left (so one process can hold at most 1/16 of the rest
+ * unspent, and under 32 left every lease is a single unit: per-request spending, exact), capped at 1,000 (one
+ * write job per 1,000 requests of a busy key), never more than is left.
  */
-export function spendQuota(db: Db, args: { keyId: string; limit: number; periodStart: number }): number | null {
-  const row = db.$client
-    .query<{ used: number }, [string, number, number]>(
-      `INSERT INTO key_quota_usage (key_id, period_start, used) VALUES (?1, ?2, 1)
-       ON CONFLICT (key_id) DO UPDATE SET
-         used = CASE WHEN period_start = excluded.period_start THEN used + 1 ELSE 1 END,
-         period_start = excluded.period_start
-       WHERE period_start <> excluded.period_start OR used < ?3
-       RETURNING used`,
+export const leaseSize = (remaining: number) => Math.min(remaining, Math.max(1, Math.min(LEASE_MAX, Math.floor(remaining / LEASE_SHARE))));
+
+/**
+ * Leases units of the key's quota in the period starting at `periodStart` (a new period starts from zero): adds
+ * `granted` (leaseSize of what is left, 0 when nothing is) to the row's `used` and returns both.
+ */
+export function leaseQuota(db: Db, args: { keyId: string; limit: number; periodStart: number }): { granted: number; used: number } {
+  const sqlite = db.$client;
+  const row = sqlite
+    .query<{ used: number; period_start: number }, [string]>("SELECT used, period_start FROM key_quota_usage WHERE key_id = ?")
+    .get(args.keyId);
+  const before = row && row.period_start === args.periodStart ? row.used : 0;
+  const granted = leaseSize(Math.max(0, args.limit - before));
+  if (granted === 0) return { granted, used: before };
+  sqlite
+    .query(
+      `INSERT INTO key_quota_usage (key_id, period_start, used) VALUES (?1, ?2, ?3)
+       ON CONFLICT (key_id) DO UPDATE SET used = excluded.used, period_start = excluded.period_start`,
     )
-    .get(args.keyId, args.periodStart, args.limit);
-  return row ? row.used : null;
+    .run(args.keyId, args.periodStart, before + granted);
+  return { granted, used: before + granted };
 }
 
-/** Gives back a unit spent by a request that then failed (same period only; never below zero). */
-export function refundQuota(db: Db, args: { keyId: string; periodStart: number }) {
-  db.run(sql`UPDATE key_quota_usage SET used = max(used - 1, 0) WHERE key_id = ${args.keyId} AND period_start = ${args.periodStart}`);
+/** Gives back leased units not spent (same period only; never below zero). */
+export function refundQuota(db: Db, args: { keyId: string; periodStart: number; units: number }) {
+  db.run(
+    sql`UPDATE key_quota_usage SET used = max(used - ${args.units}, 0) WHERE key_id = ${args.keyId} AND period_start = ${args.periodStart}`,
+  );
 }
