@@ -11,7 +11,7 @@
 // apps interleaved in random order, CPU per request from process.cpuUsage, median over the blocks.
 // Knobs as in bench/run.ts: BENCH_DURATION_S (5), BENCH_WARMUP_S (1), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3).
 // BENCH_BASELINE_ROOT=<another checkout>: that checkout's bench/server.ts on and off as well, in the same rounds
-// (before vs after a change, under the same load), reported on a line of their own.
+// (before vs after a change, under the same load), reported on a line of their own. BENCH_OBS_PROXY=1: see PROXY.
 import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +29,9 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_S ?? 1) * 1000;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const KEYS = 16;
+// BENCH_OBS_PROXY=1: as behind a reverse proxy: both servers trust X-Forwarded-For and every request carries one
+// (16 client addresses), so the address comes from the header instead of the socket.
+const PROXY = process.env.BENCH_OBS_PROXY === "1";
 const RATE_LIMIT = 100_000;
 const ADMIN = { email: "bench-admin@example.com", password: "bench admin password" };
 const USER = { email: "bench-user@example.com", password: "bench user password" };
@@ -48,7 +51,7 @@ async function startServer(name: string, env: Record<string, string>, root = ROO
       env: {
         ...inherited, PORT: "0", HOST: "127.0.0.1", ARGUS_DATA_DIR: dataDir, ARGUS_LOG_LEVEL: "info",
         ARGUS_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT), ARGUS_USER_RATE_LIMIT_PER_MINUTE: "0", ARGUS_SIGNUP_LIMIT_PER_HOUR: "0",
-        ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password,
+        ARGUS_ADMIN_EMAIL: ADMIN.email, ARGUS_ADMIN_PASSWORD: ADMIN.password, ARGUS_TRUST_PROXY: String(PROXY),
         ...env,
       },
       stdout: "pipe",
@@ -103,7 +106,7 @@ const fmt = (r: Round) =>
 async function measure(server: Server, keys: string[]): Promise<Round> {
   const spec = {
     baseUrl: server.url, connections: CONNECTIONS, warmupMs: 0, drainPath: "/api/health",
-    requests: keys.map((k) => ({ path: "/api/auth/me", headers: { "X-API-Key": k } })),
+    requests: keys.map((k, i) => ({ path: "/api/auth/me", headers: { "X-API-Key": k, ...(PROXY ? { "X-Forwarded-For": `203.0.113.${i + 1}` } : {}) } })),
   };
   await runLoad({ ...spec, durationMs: WARMUP_MS });
   const cpu = cpuSeconds(server.pid);

@@ -13,10 +13,7 @@ export function createAddressResolver(trustProxy: boolean, logger: Logger) {
   return (forwarded: string | undefined | null, socket: () => string): string => {
     if (forwarded === undefined || forwarded === null) return socket();
     if (trustProxy) {
-      // The last hop is the one our proxy added; earlier entries are whatever the client claimed. Empty entries
-      // (a trailing comma) are no hop at all.
-      const last = forwarded.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
-      return (last && canonicalAddress(last)) ?? socket();
+      return lastHop(forwarded) ?? socket();
     }
     const peer = socket();
     if (!warned && isLoopback(peer)) {
@@ -29,6 +26,28 @@ export function createAddressResolver(trustProxy: boolean, logger: Logger) {
     }
     return peer;
   };
+}
+
+const HOPS_MAX = 4096;
+const HOPS_TEXT_MAX = 256; // longer headers are read each time, so no caller can fill the memory with long keys
+const hops = new Map<string, string | null>();
+/**
+ * The canonical address of an X-Forwarded-For's last hop, null when it has none that is an address; remembered per
+ * header value (behind a proxy each client sends the same value request after request, and the split, the
+ * regexes and ipaddr.js cost ~0.5 µs). A pure function of the value, so a remembered answer is never wrong.
+ */
+function lastHop(forwarded: string): string | null {
+  let hop = hops.get(forwarded);
+  if (hop !== undefined) return hop;
+  // The last hop is the one our proxy added; earlier entries are whatever the client claimed. Empty entries
+  // (a trailing comma) are no hop at all.
+  const last = forwarded.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
+  hop = (last && canonicalAddress(last)) || null;
+  if (forwarded.length <= HOPS_TEXT_MAX) {
+    if (hops.size >= HOPS_MAX) hops.clear();
+    hops.set(forwarded, hop);
+  }
+  return hop;
 }
 
 /** The same, for the app's requests (a Hono context). */

@@ -82,6 +82,23 @@ describe("access log", () => {
     }
   });
 
+  test("each line carries its own request's address: the socket's, or behind a trusted proxy its last hop", async () => {
+    const h = await harness({ trustProxy: true });
+    const srv = listen(h);
+    open.push(() => srv.stop());
+    const user = await h.signUp();
+    const key = await h.createKey(user.token);
+    const sent = ["203.0.113.7", "10.0.0.1, 198.51.100.2", "203.0.113.7", "not-an-ip", undefined, "::ffff:203.0.113.7", "not-an-ip", "2001:DB8::1"];
+    const before = accessLines(h).length;
+    for (const xff of sent) {
+      const headers: Record<string, string> = { "x-api-key": key.key };
+      if (xff !== undefined) headers["x-forwarded-for"] = xff;
+      expect((await fetch(`${srv.url}/api/auth/me`, { headers })).status).toBe(200);
+    }
+    expect(accessLines(h).slice(before).map((l) => l.ip))
+      .toEqual(["203.0.113.7", "198.51.100.2", "203.0.113.7", "127.0.0.1", "127.0.0.1", "203.0.113.7", "127.0.0.1", "2001:db8::1"]);
+  });
+
   test("401, 403 and 429 carry the error code and the reason", async () => {
     const h = await harness({ rateLimitPerMinute: 1 });
     const user = await h.signUp();
