@@ -20,6 +20,8 @@ export type BootOptions = {
   migrationsFolder?: string;
   /** false: run database jobs on this thread's own connection (the CLI, which may block). Default true. */
   threads?: boolean;
+  /** Other processes serve requests from the same file (a worker of ARGUS_WORKERS). Default: whether this is one. */
+  pooled?: boolean;
 };
 
 /** Reader threads for long reads (searches); the writer thread is always one. */
@@ -43,6 +45,7 @@ export async function bootCore(config: Config, opts: BootOptions = {}): Promise<
     db, changes: createChangeCounter(db.$client), work, clock, config, logger, limiter, metrics,
     jwtSecret: resolveJwtSecret(config.dataDir, config.jwtSecret, logger),
     passwordCost: opts.passwordCost,
+    pooled: opts.pooled ?? isWorkerChild(),
   });
   metrics?.watch({ hashingQueue: () => core.hashing.load().waiting });
   if (config.adminEmail && config.adminPassword) {

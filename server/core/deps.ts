@@ -24,4 +24,6 @@ export type CoreDeps = {
   passwordCost?: { memoryCost: number; timeCost: number };
   /** Prometheus counters of this core; absent when ARGUS_METRICS=false. */
   metrics?: Metrics;
+  /** Other processes serve requests from the same file (ARGUS_WORKERS): state that must be exact across them is not held per process. */
+  pooled?: boolean;
 };

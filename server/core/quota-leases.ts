@@ -46,10 +46,14 @@ export function durableUsage(db: CoreDeps["db"]) {
  * lease goes idle, its period ends, the key's limit changes, the key is rolled, or the process closes; a crash
  * leaves them counted as spent (a key then gets fewer requests, never more).
  */
-export function createQuotaLeases(deps: Pick<CoreDeps, "db" | "work" | "clock" | "logger">) {
+export function createQuotaLeases(deps: Pick<CoreDeps, "db" | "work" | "clock" | "logger">, opts: { exact?: boolean } = {}) {
   const { work, clock, logger } = deps;
   const used = durableUsage(deps.db);
   const leases = new Map<string, Lease>();
+  // Exact mode (several worker processes share the file): a lease takes only what the requests waiting for it need,
+  // and a failed request's unit goes straight back to the row, so no process ever holds a unit another could spend.
+  const exact = opts.exact ?? false;
+  const waiting = new Map<string, number>();
   const returning = new Set<Promise<unknown>>();
 
   const toRow = (keyId: string, periodStart: number, units: number) => {
@@ -83,7 +87,9 @@ export function createQuotaLeases(deps: Pick<CoreDeps, "db" | "work" | "clock" |
 
   const extend = (lease: Lease) =>
     (lease.pending = work
-      .write("quota.lease", { keyId: lease.keyId, limit: lease.limit, periodStart: lease.periodStart })
+      .write("quota.lease", {
+        keyId: lease.keyId, limit: lease.limit, periodStart: lease.periodStart, want: exact ? waiting.get(lease.keyId) ?? 1 : undefined,
+      })
       .then(({ granted, used }) => {
         if (lease.retired) return toRow(lease.keyId, lease.periodStart, granted);
         lease.units += granted;
@@ -106,32 +112,57 @@ export function createQuotaLeases(deps: Pick<CoreDeps, "db" | "work" | "clock" |
     const lease = leases.get(keyId);
     return lease && lease.periodStart === start ? lease.units : 0;
   };
+
+  /** One unit: from the lease, else from a new one; refused only when the row is full and the lease empty. */
+  async function take(keyId: string, quota: Quota, period: { start: number; end: number }): Promise<{ used: number; lease: Lease | null }> {
+    for (;;) {
+      const lease = current(keyId, quota, period);
+      if (lease.units > 0) {
+        lease.units -= 1;
+        lease.touched = clock.now();
+        served(keyId);
+        return { used: lease.used - lease.units, lease };
+      }
+      if (lease.pending) {
+        await lease.pending;
+        continue;
+      }
+      const rowUsed = lease.full ? used(keyId, period.start) : 0;
+      if (rowUsed >= quota.limit) {
+        served(keyId);
+        return { used: rowUsed, lease: null };
+      }
+      await extend(lease);
+    }
+  }
+
+  /** A request of the key no longer waits for a unit (counted at once, so the next lease asks for no more than the rest). */
+  function served(keyId: string) {
+    const n = (waiting.get(keyId) ?? 1) - 1;
+    if (n <= 0) waiting.delete(keyId);
+    else waiting.set(keyId, n);
+  }
+
   const timer = setInterval(() => void sweep(), SWEEP_MS);
   timer.unref();
 
   return {
     /** Spends one unit: from the lease, else from a new one; refused only when the row is full and the lease empty. */
     async spend(keyId: string, quota: Quota, period: { start: number; end: number }): Promise<{ used: number; lease: Lease | null }> {
-      for (;;) {
-        const lease = current(keyId, quota, period);
-        if (lease.units > 0) {
-          lease.units -= 1;
-          lease.touched = clock.now();
-          return { used: lease.used - lease.units, lease };
-        }
-        if (lease.pending) {
-          await lease.pending;
-          continue;
-        }
-        const rowUsed = lease.full ? used(keyId, period.start) : 0;
-        if (rowUsed >= quota.limit) return { used: rowUsed, lease: null };
-        await extend(lease);
+      waiting.set(keyId, (waiting.get(keyId) ?? 0) + 1);
+      let answered = false;
+      try {
+        const spent = await take(keyId, quota, period);
+        answered = true;
+        return spent;
+      } finally {
+        if (!answered) served(keyId); // a failed lease job: this request waits no more
       }
     },
 
     /** A unit spent by a request that then failed: back into its lease, or to the row if the lease was given back. */
     giveBack(lease: Lease) {
-      if (!lease.retired) lease.units += 1;
+      if (!lease.retired && !exact) lease.units += 1;
       else toRow(lease.keyId, lease.periodStart, 1);
     },
 

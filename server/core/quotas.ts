@@ -38,7 +38,9 @@ export function quotaReader(deps: Pick<CoreDeps, "db" | "clock">, unspent: (keyI
  */
 export function createQuotas(deps: CoreDeps) {
   const { clock } = deps;
-  const leases = createQuotaLeases(deps);
+  // Worker processes sharing the file lease exactly what their waiting requests need (see quota-leases.ts), so
+  // the quota stays exact across them; one process leases blocks.
+  const leases = createQuotaLeases(deps, { exact: deps.pooled ?? false });
   // The lease a request's unit came from, so a refund goes back where it was taken.
   const spentFrom = new WeakMap<QuotaState, Lease>();
 

@@ -14,8 +14,8 @@ const open: Harness[] = [];
 afterEach(async () => {
   for (const h of open.splice(0).reverse()) await h.close();
 });
-async function harness(dataDir?: string) {
-  const h = await createHarness({}, dataDir ? { dataDir } : {});
+async function harness(dataDir?: string, pooled?: boolean) {
+  const h = await createHarness({}, { ...(dataDir ? { dataDir } : {}), pooled });
   open.push(h);
   return h;
 }
@@ -151,6 +151,28 @@ describe("quota leases", () => {
     await a.core.quotas.close();
     await b.core.quotas.close();
     expect(row(a, k.id)?.used).toBe(150);
+  });
+
+  test("pooled cores (ARGUS_WORKERS) lease only what waiting requests need: one wave of 200 at quota 150 gets exactly 150", async () => {
+    const dataDir = tempDir();
+    const a = await harness(dataDir, true);
+    const b = await harness(dataDir, true);
+    const { k } = await meteredKey(a, { limit: 150, period: "day" });
+    const wave = (h: Harness) => Array.from({ length: 100 }, () => get(h, k.key));
+    const statuses = (await Promise.all([...wave(a), ...wave(b)])).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(150);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+    // Nothing held back by either: the row has exactly what was served.
+    expect([row(a, k.id)?.used, a.core.quotas.unspent(k.id, MIDNIGHT - 86_400_000), b.core.quotas.unspent(k.id, MIDNIGHT - 86_400_000)]).toEqual([150, 0, 0]);
+  });
+
+  test("in a pooled core a failed request's unit goes straight back to the row", async () => {
+    const h = await harness(undefined, true);
+    const { k } = await meteredKey(h, { limit: 10, period: "day" });
+    expect((await get(h, k.key)).status).toBe(200);
+    expect((await get(h, k.key, "/api/v1/articles/nope")).status).toBe(404);
+    await h.core.quotas.sweep(); // waits for the give-back write, if any is in flight
+    expect([row(h, k.id)?.used, h.core.quotas.unspent(k.id, MIDNIGHT - 86_400_000)]).toEqual([1, 0]);
   });
 
   test("a limit changed through another core reaches this core's lease on its next request", async () => {

@@ -16,7 +16,7 @@ export const TEST_PASSWORD_COST = { memoryCost: 1024, timeCost: 1 };
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
 
 /** A core over a real SQLite file in a temp dir, a manual clock, and the REST app on top. */
-export async function createHarness(overrides: Partial<Config> = {}, opts: { dataDir?: string; logs?: string[] } = {}) {
+export async function createHarness(overrides: Partial<Config> = {}, opts: { dataDir?: string; logs?: string[]; pooled?: boolean } = {}) {
   const dataDir = opts.dataDir ?? tempDir();
   const clock = manualClock(Date.UTC(2026, 10, 28, 12, 0, 0));
   const logs = opts.logs ?? [];
@@ -26,6 +26,7 @@ export async function createHarness(overrides: Partial<Config> = {}, opts: { dat
     clock,
     logger: createLogger("debug", (l) => logs.push(l)),
     passwordCost: TEST_PASSWORD_COST,
+    pooled: opts.pooled,
   });
   const app = createApp(core);
 

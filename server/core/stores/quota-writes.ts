@@ -17,15 +17,17 @@ export const leaseSize = (remaining: number) => Math.min(remaining, Math.max(1, 
 
 /**
  * Leases units of the key's quota in the period starting at `periodStart` (a new period starts from zero): adds
- * `granted` (leaseSize of what is left, 0 when nothing is) to the row's `used` and returns both.
+ * `granted` (`want` if given, else leaseSize of what is left; never more than is left, 0 when nothing is) to the
+ * row's `used` and returns both.
  */
-export function leaseQuota(db: Db, args: { keyId: string; limit: number; periodStart: number }): { granted: number; used: number } {
+export function leaseQuota(db: Db, args: { keyId: string; limit: number; periodStart: number; want?: number }): { granted: number; used: number } {
   const sqlite = db.$client;
   const row = sqlite
     .query<{ used: number; period_start: number }, [string]>("SELECT used, period_start FROM key_quota_usage WHERE key_id = ?")
     .get(args.keyId);
   const before = row && row.period_start === args.periodStart ? row.used : 0;
-  const granted = leaseSize(Math.max(0, args.limit - before));
+  const left = Math.max(0, args.limit - before);
+  const granted = args.want === undefined ? leaseSize(left) : Math.min(left, Math.max(0, args.want));
   if (granted === 0) return { granted, used: before };
   sqlite
     .query(
