@@ -4,6 +4,17 @@ import type { Charge } from "./ratelimit/store.ts";
 
 export const WINDOW_MS = 60_000;
 
+// A limit's header texts, made once per limit (limits are few: the default and what admins set).
+const texts = new Map<number, readonly [string, string]>();
+function limitTexts(limit: number): readonly [string, string] {
+  let t = texts.get(limit);
+  if (!t) {
+    if (texts.size >= 4096) texts.clear();
+    texts.set(limit, (t = [String(limit), `"default";q=${limit};w=${WINDOW_MS / 1000}`]));
+  }
+  return t;
+}
+
 /** Who a key request is charged to: the key, and the user who owns it. */
 export type KeyCaller = { keyId?: string; rateLimit?: number | null; userId: string; userRateLimit?: number | null };
 
@@ -39,12 +50,14 @@ export function createLimits(deps: CoreDeps) {
     /** The X-RateLimit-* and IETF draft headers for one decision. */
     headers(d: Decision): Record<string, string> {
       const untilFull = Math.max(0, Math.ceil((d.resetAt - clock.now()) / 1000));
+      const [limit, policy] = limitTexts(d.limit);
+      const remaining = String(d.remaining);
       const h: Record<string, string> = {
-        "X-RateLimit-Limit": String(d.limit),
-        "X-RateLimit-Remaining": String(d.remaining),
+        "X-RateLimit-Limit": limit,
+        "X-RateLimit-Remaining": remaining,
         "X-RateLimit-Reset": String(Math.ceil(d.resetAt / 1000)),
-        "RateLimit-Policy": `"default";q=${d.limit};w=${WINDOW_MS / 1000}`,
-        RateLimit: `"default";r=${d.remaining};t=${untilFull}`,
+        "RateLimit-Policy": policy,
+        RateLimit: `"default";r=${remaining};t=${untilFull}`,
       };
       if (!d.allowed) h["Retry-After"] = String(d.retryAfter);
       return h;

@@ -7,7 +7,7 @@ import { createRecorder, UNMATCHED, type Observed } from "../observability/acces
 import { createAddressResolver, peerAddress, type AddressSource } from "./clientip.ts";
 import type { AppEnv } from "./env.ts";
 import { errorBody } from "./envelope.ts";
-import { bodyText, headersFor } from "./frame.ts";
+import { bodyText, headersFor, jsonResponse } from "./frame.ts";
 import { admitKey, settleKey, type Admission } from "./key-admission.ts";
 import { healthOf } from "./routes/health.ts";
 
@@ -111,15 +111,11 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
       const settled = settleKey(core, principal!, admission, status);
       if (settled) await settled;
     }
-    const headers = headersFor(requestId);
+    const res = jsonResponse(text, status, requestId);
+    const headers = res.headers;
     if (admission) for (const name in admission.headers) headers.set(name, admission.headers[name]!);
     if (error?.retryAfter !== undefined) headers.set("Retry-After", String(error.retryAfter));
-    const res = new Response(text, { status, headers });
-    if (record) {
-      const vars: Partial<Record<keyof AppEnv["Variables"], unknown>> = { requestId, principal };
-      const observed: Observed = { get: ((key: string) => (key === "clientIp" ? clientIp() : vars[key as keyof typeof vars])) as Observed["get"], error };
-      record(observed, "GET", route, status, (performance.now() - started) / 1000);
-    }
+    record?.(new Facts(requestId, principal, clientIp, error) as unknown as Observed, "GET", route, status, (performance.now() - started) / 1000);
     return res;
   }
 
@@ -150,4 +146,17 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     }
     return answer(req, server, path, hot, limit);
   };
+}
+
+/** What the access log and metrics read of a fast-path request, as the app's context would give it. */
+class Facts {
+  constructor(
+    private readonly requestId: string,
+    private readonly principal: Principal | null,
+    private readonly clientIp: () => string,
+    readonly error: AppError | undefined,
+  ) {}
+  get(key: keyof AppEnv["Variables"]): unknown {
+    return key === "clientIp" ? this.clientIp() : key === "requestId" ? this.requestId : key === "principal" ? this.principal : undefined;
+  }
 }
