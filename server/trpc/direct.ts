@@ -6,6 +6,7 @@ import type { Context as HonoContext } from "hono";
 import { isShared } from "../core/shared-values.ts";
 import { jsonAnswer } from "../http/frame.ts";
 import type { AppEnv } from "../http/env.ts";
+import { callProcedure } from "./call.ts";
 import type { Context } from "./init.ts";
 
 /** responseMeta with its headers as a record (appended to the answer's as the adapter appends them). */
@@ -106,7 +107,7 @@ export function directQueries(opts: DirectOptions) {
       try {
         if (ctxError) throw ctxError;
         const getRawInput = async () => (await readInputs())[index];
-        return [undefined, await procedure({ path, getRawInput, ctx, type: "query", signal: req.signal, batchIndex: index })];
+        return [undefined, await callProcedure(procedure, { path, getRawInput, ctx, type: "query", signal: req.signal, batchIndex: index })];
       } catch (cause) {
         const error = getTRPCErrorFromUnknown(cause);
         opts.onError({ error, path, input: inputs?.[index], ctx, type: "query", req });
