@@ -143,21 +143,33 @@ export function createQuotaLeases(deps: Pick<CoreDeps, "db" | "work" | "clock" |
     else waiting.set(keyId, n);
   }
 
+  /** Spends one unit of a key whose lease is empty (or was taken under another limit or period). */
+  async function spendWaiting(keyId: string, quota: Quota, period: { start: number; end: number }): Promise<Spent> {
+    waiting.set(keyId, (waiting.get(keyId) ?? 0) + 1);
+    let answered = false;
+    try {
+      const spent = await take(keyId, quota, period);
+      answered = true;
+      return spent;
+    } finally {
+      if (!answered) served(keyId); // a failed lease job: this request waits no more
+    }
+  }
+
   const timer = setInterval(() => void sweep(), SWEEP_MS);
   timer.unref();
 
   return {
     /** Spends one unit: from the lease, else from a new one; refused only when the row is full and the lease empty. */
-    async spend(keyId: string, quota: Quota, period: { start: number; end: number }): Promise<{ used: number; lease: Lease | null }> {
-      waiting.set(keyId, (waiting.get(keyId) ?? 0) + 1);
-      let answered = false;
-      try {
-        const spent = await take(keyId, quota, period);
-        answered = true;
-        return spent;
-      } finally {
-        if (!answered) served(keyId); // a failed lease job: this request waits no more
+    spend(keyId: string, quota: Quota, period: { start: number; end: number }): Spent | Promise<Spent> {
+      // The common case, a unit in hand: answered at once, without a promise.
+      const held = leases.get(keyId);
+      if (held && held.units > 0 && held.limit === quota.limit && held.period === quota.period && held.periodStart === period.start) {
+        held.units -= 1;
+        held.touched = clock.now();
+        return { used: held.used - held.units, lease: held };
       }
+      return spendWaiting(keyId, quota, period);
     },
 
     /** A unit spent by a request that then failed: back into its lease, or to the row if the lease was given back. */
@@ -197,3 +209,4 @@ export function createQuotaLeases(deps: Pick<CoreDeps, "db" | "work" | "clock" |
   };
 }
 export type QuotaLeases = ReturnType<typeof createQuotaLeases>;
+type Spent = { used: number; lease: Lease | null };

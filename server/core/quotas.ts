@@ -46,14 +46,18 @@ export function createQuotas(deps: CoreDeps) {
 
   return {
     /** Spends one unit when `admit` (the request passed its rate limit), else only reads where the quota stands. */
-    async take(keyId: string, quota: Quota, admit: boolean): Promise<QuotaState> {
+    take(keyId: string, quota: Quota, admit: boolean): QuotaState | Promise<QuotaState> {
       const period = quotaPeriod(clock.now(), quota.period);
       const base = { keyId, limit: quota.limit, periodStart: period.start, resetAt: period.end };
       if (admit) {
-        const { used, lease } = await leases.spend(keyId, quota, period);
-        const state = { ...base, used, allowed: lease !== null, spent: lease !== null };
-        if (lease) spentFrom.set(state, lease);
-        return state;
+        // A unit from the lease in hand comes back at once (no promise); an empty lease waits for a lease job.
+        const spent = leases.spend(keyId, quota, period);
+        const state = ({ used, lease }: { used: number; lease: Lease | null }): QuotaState => {
+          const s = { ...base, used, allowed: lease !== null, spent: lease !== null };
+          if (lease) spentFrom.set(s, lease);
+          return s;
+        };
+        return spent instanceof Promise ? spent.then(state) : state(spent);
       }
       const used = leases.seen(keyId, period.start);
       return { ...base, used, allowed: used < quota.limit, spent: false };

@@ -23,10 +23,12 @@ function charged(core: Core, principal: Principal, decision: Decision): Admissio
   const headers = core.limits.headers(decision);
   // A key with a quota spends a unit once past its rate limit, and gets it back if the request then fails.
   if (!principal.quota) return decided(core, principal, decision, headers, null);
-  return core.quotas.take(principal.keyId!, principal.quota, decision.allowed).then((quota) => {
+  const withQuota = (quota: QuotaState) => {
     Object.assign(headers, core.quotas.headers(quota));
     return decided(core, principal, decision, headers, quota);
-  });
+  };
+  const quota = core.quotas.take(principal.keyId!, principal.quota, decision.allowed);
+  return quota instanceof Promise ? quota.then(withQuota) : withQuota(quota);
 }
 
 function decided(core: Core, principal: Principal, decision: Decision, headers: Record<string, string>, quota: QuotaState | null): Admission {
