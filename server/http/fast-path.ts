@@ -128,7 +128,10 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
   return (req: Request, server?: AddressSource): Promise<Response> | null => {
     if (req.method !== "GET") return null;
     const url = req.url;
-    const from = url.indexOf("/", url.indexOf("://") + 3);
+    // Only an absolute URL, whose path starts where Hono's getPath starts it: with an empty or odd Host header Bun
+    // gives the bare request target ("/x/api/auth/me"), whose path Hono reads from its fourth character on.
+    const from = url.startsWith("http://") ? url.indexOf("/", 7) : url.startsWith("https://") ? url.indexOf("/", 8) : -1;
+    if (from < 0) return null;
     const q = url.indexOf("?", from);
     const path = q < 0 ? url.slice(from) : url.slice(from, q);
     const hot = HOT.get(path);

@@ -43,6 +43,19 @@ async function both(path: string, headers: Record<string, string> = {}): Promise
   return a;
 }
 
+/** Status line and body of a raw HTTP/1.1 request (for request shapes fetch() cannot send). */
+async function rawStatus(port: number, text: string): Promise<{ status: string; body: string }> {
+  const all = await new Promise<string>((resolve) => {
+    let buf = "";
+    void Bun.connect({
+      hostname: "127.0.0.1", port,
+      socket: { open: (s) => void s.write(text), data: (_s, d) => void (buf += d.toString()), close: () => resolve(buf), error: () => resolve(buf) },
+    });
+  });
+  const [head = "", body = ""] = all.split("\r\n\r\n");
+  return { status: head.split("\r\n")[0]!, body };
+}
+
 async function userWithKey(json: Record<string, unknown> = { name: "k" }) {
   const u = await h.signUp();
   return { u, k: await h.createKey(u.token, json) };
@@ -154,6 +167,26 @@ describe("what the fast path leaves to the app", () => {
     expect(res.headers.get("x-ratelimit-remaining")).toBe("99");
     // And the app answers them as before: a bad limit is its 400.
     expect((await h.request("/api/v1/articles/latest?limit=0", { apiKey: k.key })).status).toBe(400);
+  });
+
+  test("a request whose Host is empty or not a host (Bun then gives a relative URL) is the app's, and spends nothing", async () => {
+    const { k } = await userWithKey();
+    const appAlone = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+    const server = listen(h);
+    try {
+      // Hono reads `/x/api/auth/me` (URL "/x/api/auth/me") as the path "/auth/me": a 404 that charges no key.
+      for (const [target, host] of [["/x/api/auth/me", ""], ["/x/api/health", "a/b"], ["/x/trpc/auth.me", ""], ["/ab/api/v1/articles/latest?limit=1", ""]]) {
+        const text = `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nX-API-Key: ${k.key}\r\nConnection: close\r\n\r\n`;
+        const quick = await rawStatus(server.server.port!, text);
+        const plain = await rawStatus(appAlone.port!, text);
+        expect({ target, ...quick }).toEqual({ target, ...plain });
+      }
+      const res = await fast(request("/api/auth/me", { "x-api-key": k.key }))!;
+      expect(res.headers.get("x-ratelimit-remaining")).toBe(String(100 - 1 - 2)); // its own and the app's /ab/api/v1 one
+    } finally {
+      server.stop();
+      appAlone.stop(true);
+    }
   });
 
   test("over a real socket the server's app goes through it, with the peer's address in the log", async () => {
