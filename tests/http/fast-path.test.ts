@@ -128,6 +128,44 @@ describe("the fast path answers as the app does", () => {
   });
 });
 
+describe("the access-log lines of both doors match", () => {
+  test("every kind of answer: 200, 401, 403, 429, tRPC singles and batches, with and without a key", async () => {
+    const admin = await h.signUp("admin");
+    const { u, k } = await userWithKey();
+    const writeOnly = await h.createKey(admin.token, { name: "w", scopes: ["articles:write"] });
+    const limited = await h.createKey(u.token, { name: "l" });
+    await h.request(`/api/admin/api-keys/${limited.id}`, { method: "PUT", token: admin.token, json: { rateLimit: 1 } });
+    await fast(request("/api/auth/me", { "x-api-key": limited.key }));
+    const cases: [string, Record<string, string>][] = [
+      ["/api/health", {}],
+      ["/api/auth/me", { "x-api-key": k.key }],
+      ["/api/auth/me", { authorization: `Bearer ${u.token}` }],
+      ["/api/auth/me", { authorization: "Basic x" }],
+      ["/api/auth/me", { "x-api-key": k.key.slice(0, -4) + "aaaa" }],
+      ["/api/auth/me", { "x-api-key": limited.key }],
+      ["/api/v1/articles/latest?limit=3", { "x-api-key": writeOnly.key }],
+      ["/api/v1/articles/latest", {}],
+      ["/trpc/auth.me", { "x-api-key": k.key }],
+      ["/trpc/auth.me", {}],
+      ["/trpc/auth.me,articles.latest?batch=1", { authorization: `Bearer ${u.token}` }],
+      ["/trpc/articles.latest,keys.list?batch=1", { "x-api-key": k.key }],
+    ];
+    const lines = () => h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    for (const [i, [path, headers]] of cases.entries()) {
+      await fast(request(path, { ...headers, "x-request-id": `fast-${i}` }))!;
+      await app.request(path, { headers: { ...headers, "x-request-id": `app-${i}` } });
+      const strip = (l: Record<string, unknown> | undefined) => {
+        if (!l) return l;
+        const { time: _t, ms: _m, requestId: _r, ...rest } = l;
+        return rest;
+      };
+      const a = lines().find((l) => l.requestId === `fast-${i}`);
+      const b = lines().find((l) => l.requestId === `app-${i}`);
+      expect({ path, line: strip(a) }).toEqual({ path, line: strip(b) });
+    }
+  });
+});
+
 describe("GET tRPC queries through the fast path", () => {
   test("auth.me, articles.latest with input, a batch, and a refused call answer as the app does", async () => {
     const { u, k } = await userWithKey();
