@@ -166,6 +166,40 @@ describe("the access-log lines of both doors match", () => {
   });
 });
 
+describe("quota units and usage counts move alike through both doors", () => {
+  for (const pooled of [false, true]) {
+    test(`a quota key's sequence of answers, refunds included${pooled ? " (pooled: exact leases)" : ""}`, async () => {
+      await h.close();
+      h = await createHarness({}, { pooled });
+      fast = createFastPath(h.core, createRequestIds(), mountTrpc(new OpenAPIHono<AppEnv>(), h.core));
+      app = createApp(h.core, { fastPath: false });
+      const admin = await h.signUp("admin");
+      const make = () => h.createKey(admin.token, { name: "q", scopes: ["articles:write"], quota: { limit: 3, period: "day" } });
+      const [a, b] = [await make(), await make()];
+      const seq = ["/api/auth/me", "/api/v1/articles/latest", "/api/auth/me", "/api/v1/articles/latest", "/api/auth/me", "/api/auth/me", "/api/auth/me"];
+      const answers = async (door: (path: string, key: string) => Promise<Response>, key: string) => {
+        const out: unknown[] = [];
+        for (const path of seq) {
+          const res = await door(path, key);
+          out.push([path, res.status, res.headers.get("x-quota-remaining"), res.headers.get("x-ratelimit-remaining"), ((await res.json()) as { code?: string }).code]);
+        }
+        return out;
+      };
+      const viaFast = await answers((path, key) => fast(request(path, { "x-api-key": key }))!, a.key);
+      const viaApp = await answers((path, key) => app.request(path, { headers: { "x-api-key": key } }), b.key);
+      expect(viaFast).toEqual(viaApp);
+      expect(viaFast.at(-1)).toEqual(["/api/auth/me", 429, "0", "93", "QUOTA_EXCEEDED"]);
+      const usage = async (id: string) => {
+        const res = await h.request(`/api/admin/api-keys/${id}/usage`, { token: admin.token });
+        const body = (await res.json()) as { data: { totals: unknown } };
+        return body.data.totals;
+      };
+      expect(await usage(a.id)).toEqual(await usage(b.id));
+      expect(await usage(a.id)).toMatchObject({ ok: 3, forbidden: 2, quotaExceeded: 2 });
+    });
+  }
+});
+
 describe("GET tRPC queries through the fast path", () => {
   test("auth.me, articles.latest with input, a batch, and a refused call answer as the app does", async () => {
     const { u, k } = await userWithKey();
