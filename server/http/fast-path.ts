@@ -50,14 +50,17 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     const started = performance.now();
     const c = new Context(req, { env: server, path }) as Context<AppEnv>;
     const h = req.headers;
-    const requestId = requestIds(h.get("x-request-id") ?? undefined);
     c.set("core", core);
     c.set("principal", null);
     c.set("authenticated", false);
-    c.set("requestId", requestId);
+    // The request id and the client address on first use: a query left to the app (null below) takes neither.
+    let requestId: string | undefined;
     let ip: string | undefined;
     const honoGet = c.get;
-    c.get = ((key: string) => (key === "clientIp" ? (ip ??= address(h.get("x-forwarded-for"), () => peerAddress(server, req))) : honoGet(key as never))) as typeof honoGet;
+    c.get = ((key: string) =>
+      key === "requestId" ? (requestId ??= requestIds(h.get("x-request-id") ?? undefined))
+      : key === "clientIp" ? (ip ??= address(h.get("x-forwarded-for"), () => peerAddress(server, req)))
+      : honoGet(key as never)) as typeof honoGet;
     const pending = door.direct(c); // null before any side effect: the app answers it
     if (!pending) return null;
     return pending.then(
@@ -66,7 +69,9 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
         return res;
       },
       (e) => {
-        const error = internal(e, requestId, door.route(path) ?? UNMATCHED);
+        const requestId = c.get("requestId");
+        // The app's onError names the route by routePattern(c, () => null), which never names a tRPC path.
+        const error = internal(e, requestId, UNMATCHED);
         c.error = error;
         record?.(c, "GET", door.route(path) ?? UNMATCHED, error.status, (performance.now() - started) / 1000);
         return new Response(JSON.stringify(errorBody(error)), { status: error.status, headers: headersFor(requestId) });

@@ -261,6 +261,38 @@ describe("what the fast path leaves to the app", () => {
     }
   });
 
+  test("a tRPC query left to the app takes no request id of its own", async () => {
+    // The ids are `<prefix>-<n>` from one counter: a null answer must not have moved it.
+    const ids = createRequestIds();
+    const door = createFastPath(h.core, ids, mountTrpc(new OpenAPIHono<AppEnv>(), h.core));
+    expect(door(request("/trpc/auth.nope"))).toBeNull();
+    expect(door(request("/trpc/auth.me?x=1"))).toBeNull();
+    expect(door(request("/trpc/auth.me", { accept: "application/jsonl" }))).toBeNull();
+    const res = await door(request("/api/health"))!;
+    expect(res.headers.get("x-request-id")).toMatch(/-1$/);
+  });
+
+  test("a tRPC answer that fails unexpectedly is answered and logged as the app answers and logs it", async () => {
+    const { k } = await userWithKey();
+    // A fault where the tRPC door builds its answer's headers (after the call), so its promise rejects.
+    const limits = h.core.limits as { headers: (...a: unknown[]) => unknown };
+    limits.headers = () => {
+      throw new Error("boom");
+    };
+    const quick = await fast(request("/trpc/auth.me", { "x-api-key": k.key, "x-request-id": "boom-f" }))!;
+    const plain = await app.request("/trpc/auth.me", { headers: { "x-api-key": k.key, "x-request-id": "boom-a" } });
+    expect(await read(quick)).toEqual(await read(plain));
+    expect(quick.status).toBe(500);
+    const logs = h.logs.map((l) => JSON.parse(l));
+    const of = (msg: string, id: string) => {
+      const { time: _t, ms: _m, requestId: _r, stack: _s, ...rest } = logs.find((l) => l.msg === msg && l.requestId === id) ?? {};
+      return rest;
+    };
+    expect(of("unhandled error", "boom-f")).toEqual(of("unhandled error", "boom-a"));
+    expect(of("request", "boom-f")).toEqual(of("request", "boom-a"));
+    expect(of("request", "boom-f")).toMatchObject({ route: "/trpc/auth.me", status: 500, code: "INTERNAL" });
+  });
+
   test("over a real socket the server's app goes through it, with the peer's address in the log", async () => {
     const server = listen(h);
     try {
