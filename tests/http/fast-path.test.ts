@@ -177,7 +177,7 @@ describe("quota units and usage counts move alike through both doors", () => {
       const make = () => h.createKey(admin.token, { name: "q", scopes: ["articles:write"], quota: { limit: 3, period: "day" } });
       const [a, b] = [await make(), await make()];
       const seq = ["/api/auth/me", "/api/v1/articles/latest", "/api/auth/me", "/api/v1/articles/latest", "/api/auth/me", "/api/auth/me", "/api/auth/me"];
-      const answers = async (door: (path: string, key: string) => Promise<Response>, key: string) => {
+      const answers = async (door: (path: string, key: string) => Response | Promise<Response>, key: string) => {
         const out: unknown[] = [];
         for (const path of seq) {
           const res = await door(path, key);
