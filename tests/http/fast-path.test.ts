@@ -128,6 +128,25 @@ describe("the fast path answers as the app does", () => {
   });
 });
 
+describe("the client address, with and without a trusted proxy", () => {
+  for (const trustProxy of [false, true]) {
+    test(`allowlisted keys and X-Forwarded-For (ARGUS_TRUST_PROXY=${trustProxy})`, async () => {
+      await h.close();
+      h = await createHarness({ trustProxy });
+      fast = createFastPath(h.core, createRequestIds(), mountTrpc(new OpenAPIHono<AppEnv>(), h.core));
+      app = createApp(h.core, { fastPath: false });
+      const { k } = await userWithKey({ name: "f", allowedIps: ["203.0.113.0/24"] });
+      const cases = ["203.0.113.5", "198.51.100.1, 203.0.113.5", "203.0.113.5, 198.51.100.1", "203.0.113.5,", "nope", ""];
+      for (const xff of cases) {
+        const answer = await both("/api/auth/me", { "x-api-key": k.key, "x-forwarded-for": xff });
+        const inside = trustProxy && (xff === "203.0.113.5" || xff.endsWith(", 203.0.113.5") || xff === "203.0.113.5,");
+        expect({ xff, status: answer.status }).toEqual({ xff, status: inside ? 200 : 403 });
+        await both("/trpc/auth.me", { "x-api-key": k.key, "x-forwarded-for": xff });
+      }
+    });
+  }
+});
+
 describe("the access-log lines of both doors match", () => {
   test("every kind of answer: 200, 401, 403, 429, tRPC singles and batches, with and without a key", async () => {
     const admin = await h.signUp("admin");
