@@ -312,6 +312,20 @@ describe("what the fast path leaves to the app", () => {
     expect(of("request", "boom-f")).toMatchObject({ route: "/trpc/auth.me", status: 500, code: "INTERNAL" });
   });
 
+  test("X-Forwarded-For from a loopback peer without ARGUS_TRUST_PROXY is warned about once, whichever door reads it", async () => {
+    const server = listen(h);
+    try {
+      const headers = { "x-forwarded-for": "203.0.113.5" };
+      expect((await fetch(`${server.url}/api/health`, { headers })).status).toBe(200); // the fast path
+      expect((await fetch(`${server.url}/api/openapi.json`, { headers })).status).toBe(200); // the app
+      expect((await fetch(`${server.url}/api/health`, { headers })).status).toBe(200);
+      const warnings = h.logs.map((l) => JSON.parse(l)).filter((l) => l.level === "warn" && String(l.msg).includes("X-Forwarded-For"));
+      expect(warnings).toHaveLength(1);
+    } finally {
+      server.stop();
+    }
+  });
+
   test("over a real socket the server's app goes through it, with the peer's address in the log", async () => {
     const server = listen(h);
     try {
