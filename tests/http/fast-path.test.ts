@@ -44,7 +44,7 @@ async function both(path: string, headers: Record<string, string> = {}): Promise
 }
 
 /** Status line and body of a raw HTTP/1.1 request (for request shapes fetch() cannot send). */
-async function rawStatus(port: number, text: string): Promise<{ status: string; body: string }> {
+async function rawStatus(port: number, text: string): Promise<{ status: string; body: string; head: string }> {
   const all = await new Promise<string>((resolve) => {
     let buf = "";
     void Bun.connect({
@@ -53,7 +53,7 @@ async function rawStatus(port: number, text: string): Promise<{ status: string; 
     });
   });
   const [head = "", body = ""] = all.split("\r\n\r\n");
-  return { status: head.split("\r\n")[0]!, body };
+  return { status: head.split("\r\n")[0]!, body, head };
 }
 
 async function userWithKey(json: Record<string, unknown> = { name: "k" }) {
@@ -268,9 +268,9 @@ describe("what the fast path leaves to the app", () => {
       // Hono reads `/x/api/auth/me` (URL "/x/api/auth/me") as the path "/auth/me": a 404 that charges no key.
       for (const [target, host] of [["/x/api/auth/me", ""], ["/x/api/health", "a/b"], ["/x/trpc/auth.me", ""], ["/ab/api/v1/articles/latest?limit=1", ""]]) {
         const text = `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nX-API-Key: ${k.key}\r\nConnection: close\r\n\r\n`;
-        const quick = await rawStatus(server.server.port!, text);
+        const { status, body } = await rawStatus(server.server.port!, text);
         const plain = await rawStatus(appAlone.port!, text);
-        expect({ target, ...quick }).toEqual({ target, ...plain });
+        expect({ target, status, body }).toEqual({ target, status: plain.status, body: plain.body });
       }
       const res = await fast(request("/api/auth/me", { "x-api-key": k.key }))!;
       expect(res.headers.get("x-ratelimit-remaining")).toBe(String(100 - 1 - 2)); // its own and the app's /ab/api/v1 one
@@ -310,6 +310,34 @@ describe("what the fast path leaves to the app", () => {
     expect(of("unhandled error", "boom-f")).toEqual(of("unhandled error", "boom-a"));
     expect(of("request", "boom-f")).toEqual(of("request", "boom-a"));
     expect(of("request", "boom-f")).toMatchObject({ route: "/trpc/auth.me", status: 500, code: "INTERNAL" });
+  });
+
+  test("on the wire: the same status line, headers and body bytes, odd request shapes included", async () => {
+    const { u, k } = await userWithKey();
+    const appAlone = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+    const server = listen(h);
+    const wire = async (port: number, text: string) => {
+      const { status, body, head } = await rawStatus(port, text);
+      const headers = head.split("\r\n").slice(1).map((l) => l.toLowerCase()).filter((l) => !/^(date|x-request-id|x-ratelimit-remaining|x-ratelimit-reset|ratelimit):/.test(l)).sort();
+      return { status, headers, body };
+    };
+    try {
+      const targets = [
+        ["/api/health", ""], ["/api/health?x=1&x=2", ""], ["/api/auth/me", `X-API-Key: ${k.key}\r\n`],
+        ["/api/auth/me", `Authorization: Bearer ${u.token}\r\nAuthorization: Bearer ${u.token}\r\n`],
+        ["/api/auth/me", `X-API-Key: ${k.key}\r\nX-API-Key: ${k.key}\r\n`], ["/api/auth/me", `Authorization: bearer   ${u.token}  \r\n`],
+        ["/api/v1/articles/latest?limit=7", `X-API-Key: ${k.key}\r\n`], ["/api/v1/articles/latest", `X-Request-Id: a b\r\nX-API-Key: ${k.key}\r\n`],
+        ["http://elsewhere.example/api/auth/me", `X-API-Key: ${k.key}\r\n`], ["/trpc/auth.me", `X-API-Key: ${k.key}\r\n`],
+        ["/trpc/auth.me,articles.latest?batch=1", `X-API-Key: ${k.key}\r\n`],
+      ];
+      for (const [target, extra] of targets) {
+        const text = `GET ${target} HTTP/1.1\r\nHost: localhost\r\n${extra}Connection: close\r\n\r\n`;
+        expect({ target, ...(await wire(server.server.port!, text)) }).toEqual({ target, ...(await wire(appAlone.port!, text)) });
+      }
+    } finally {
+      server.stop();
+      appAlone.stop(true);
+    }
   });
 
   test("X-Forwarded-For from a loopback peer without ARGUS_TRUST_PROXY is warned about once, whichever door reads it", async () => {
