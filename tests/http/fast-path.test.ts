@@ -330,7 +330,8 @@ describe("what the fast path leaves to the app", () => {
         ["http://elsewhere.example/api/auth/me", `X-API-Key: ${k.key}\r\n`], ["/trpc/auth.me", `X-API-Key: ${k.key}\r\n`],
         ["/trpc/auth.me,articles.latest?batch=1", `X-API-Key: ${k.key}\r\n`], ["/api/v1/articles/latest?", `X-API-Key: ${k.key}\r\n`],
         ["/api/auth/me?", `X-API-Key: ${k.key}\r\n`], ["/api/auth/me", `X-API-Key: ${k.key}\r\nAuthorization: \r\n`],
-        ["/trpc/auth.me?input=&batch=1", `X-API-Key: ${k.key}\r\n`], ["/trpc/auth.me?batch=1&batch=1", `X-API-Key: ${k.key}\r\n`],
+        ["/trpc/auth.me?input=&batch=1", `X-API-Key: ${k.key}\r\n`], ["/api/auth/me", `X-API-Key: ${k.key}\r\nContent-Type: text/plain\r\n`],
+        ["/api/v1/articles/latest", `X-API-Key: ${k.key}\r\nX-HTTP-Method-Override: DELETE\r\nOrigin: https://evil.example\r\n`], ["/trpc/auth.me?batch=1&batch=1", `X-API-Key: ${k.key}\r\n`],
       ];
       for (const [target, extra] of targets) {
         const text = `GET ${target} HTTP/1.1\r\nHost: localhost\r\n${extra}Connection: close\r\n\r\n`;
