@@ -32,9 +32,9 @@ const PLAIN_LIMIT = /^limit=([1-9]\d?|100)$/;
  * admitKey/settleKey, the route's core read) and answers what it answers: the frozen security headers, the request
  * id, the rate-limit and quota headers, the same envelope and errors, the same access-log line and metrics.
  *
- * It takes only requests whose shape is plain: GET (not HEAD), the exact path, no body, no cookie (the console's
- * session cookie is the app's to judge), and for `latest` no query or a plain `limit=1..100`. Anything else returns
- * null before any side effect, and the app answers it. GET tRPC queries go the same way to trpc/direct.ts. tests/http/fast-path.test.ts holds the two doors to the same
+ * It takes only requests whose shape is plain: GET (not HEAD), an absolute URL, the exact path, no body, no cookie
+ * (the console's session cookie is the app's to judge), and for `latest` no query or a plain `limit=1..100`. Anything
+ * else returns null before any side effect, and the app answers it. GET tRPC queries go the same way to trpc/direct.ts. tests/http/fast-path.test.ts holds the two doors to the same
  * answers, and every test that goes through app.request() goes through here.
  */
 export function createFastPath(core: Core, requestIds: (incoming: string | undefined) => string, trpc?: TrpcDoor) {
