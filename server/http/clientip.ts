@@ -3,23 +3,25 @@ import { getConnInfo } from "hono/bun";
 import { canonicalAddress, canonicalPeer, isLoopback } from "../core/address.ts";
 import type { Logger } from "../logger.ts";
 
+// Warned once per logger (a process's), not per resolver: the app's frame and the fast path each have one.
+const warned = new WeakSet<Logger>();
+
 /**
  * The caller's address, canonical (see core/address.ts), from a request's X-Forwarded-For and its socket's
  * address (asked for only when needed). X-Forwarded-For counts only when the operator said a proxy sits in
  * front; an entry that is not an address falls back to the socket's, never to a fresh key.
  */
 export function createAddressResolver(trustProxy: boolean, logger: Logger) {
-  let warned = false;
   return (forwarded: string | undefined | null, socket: () => string): string => {
     if (forwarded === undefined || forwarded === null) return socket();
     if (trustProxy) {
       return lastHop(forwarded) ?? socket();
     }
     const peer = socket();
-    if (!warned && isLoopback(peer)) {
+    if (!warned.has(logger) && isLoopback(peer)) {
       // A proxy on this host forwards for clients while we are told not to trust it: every client then shares
       // the proxy's address, and one client's failures throttle them all.
-      warned = true;
+      warned.add(logger);
       logger.warn("requests carry X-Forwarded-For from a loopback peer, but ARGUS_TRUST_PROXY is false", {
         action: "if that proxy is yours, set ARGUS_TRUST_PROXY=true so throttles see each client's address",
       });

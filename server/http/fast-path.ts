@@ -32,9 +32,9 @@ const PLAIN_LIMIT = /^limit=([1-9]\d?|100)$/;
  * admitKey/settleKey, the route's core read) and answers what it answers: the frozen security headers, the request
  * id, the rate-limit and quota headers, the same envelope and errors, the same access-log line and metrics.
  *
- * It takes only requests whose shape is plain: GET (not HEAD), the exact path, no body, no cookie (the console's
- * session cookie is the app's to judge), and for `latest` no query or a plain `limit=1..100`. Anything else returns
- * null before any side effect, and the app answers it. GET tRPC queries go the same way to trpc/direct.ts. tests/http/fast-path.test.ts holds the two doors to the same
+ * It takes only requests whose shape is plain: GET (not HEAD), an absolute URL, the exact path, no body, no cookie
+ * (the console's session cookie is the app's to judge), and for `latest` no query or a plain `limit=1..100`. Anything
+ * else returns null before any side effect, and the app answers it. GET tRPC queries go the same way to trpc/direct.ts. tests/http/fast-path.test.ts holds the two doors to the same
  * answers, and every test that goes through app.request() goes through here.
  */
 export function createFastPath(core: Core, requestIds: (incoming: string | undefined) => string, trpc?: TrpcDoor) {
@@ -50,14 +50,17 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     const started = performance.now();
     const c = new Context(req, { env: server, path }) as Context<AppEnv>;
     const h = req.headers;
-    const requestId = requestIds(h.get("x-request-id") ?? undefined);
     c.set("core", core);
     c.set("principal", null);
     c.set("authenticated", false);
-    c.set("requestId", requestId);
+    // The request id and the client address on first use: a query left to the app (null below) takes neither.
+    let requestId: string | undefined;
     let ip: string | undefined;
     const honoGet = c.get;
-    c.get = ((key: string) => (key === "clientIp" ? (ip ??= address(h.get("x-forwarded-for"), () => peerAddress(server, req))) : honoGet(key as never))) as typeof honoGet;
+    c.get = ((key: string) =>
+      key === "requestId" ? (requestId ??= requestIds(h.get("x-request-id") ?? undefined))
+      : key === "clientIp" ? (ip ??= address(h.get("x-forwarded-for"), () => peerAddress(server, req)))
+      : honoGet(key as never)) as typeof honoGet;
     const pending = door.direct(c); // null before any side effect: the app answers it
     if (!pending) return null;
     return pending.then(
@@ -66,7 +69,9 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
         return res;
       },
       (e) => {
-        const error = internal(e, requestId, door.route(path) ?? UNMATCHED);
+        const requestId = c.get("requestId");
+        // The app's onError names the route by routePattern(c, () => null), which never names a tRPC path.
+        const error = internal(e, requestId, UNMATCHED);
         c.error = error;
         record?.(c, "GET", door.route(path) ?? UNMATCHED, error.status, (performance.now() - started) / 1000);
         return new Response(JSON.stringify(errorBody(error)), { status: error.status, headers: headersFor(requestId) });
@@ -128,7 +133,10 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
   return (req: Request, server?: AddressSource): Promise<Response> | null => {
     if (req.method !== "GET") return null;
     const url = req.url;
-    const from = url.indexOf("/", url.indexOf("://") + 3);
+    // Only an absolute URL, whose path starts where Hono's getPath starts it: with an empty or odd Host header Bun
+    // gives the bare request target ("/x/api/auth/me"), whose path Hono reads from its fourth character on.
+    const from = url.startsWith("http://") ? url.indexOf("/", 7) : url.startsWith("https://") ? url.indexOf("/", 8) : -1;
+    if (from < 0) return null;
     const q = url.indexOf("?", from);
     const path = q < 0 ? url.slice(from) : url.slice(from, q);
     const hot = HOT.get(path);

@@ -52,7 +52,8 @@ export function directQueries(opts: DirectOptions) {
     let batch = false;
     const at = req.url.indexOf("?");
     if (at >= 0) {
-      const params = new URLSearchParams(req.url.slice(at + 1));
+      const hash = req.url.indexOf("#", at); // a fragment (a raw client's; Bun keeps it) is no part of the query
+      const params = new URLSearchParams(req.url.slice(at + 1, hash < 0 ? undefined : hash));
       for (const [name, value] of params) {
         if (name === "batch" && value === "1") batch = true;
         else if (name !== "input") return null;

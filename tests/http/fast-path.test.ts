@@ -43,6 +43,19 @@ async function both(path: string, headers: Record<string, string> = {}): Promise
   return a;
 }
 
+/** Status line and body of a raw HTTP/1.1 request (for request shapes fetch() cannot send). */
+async function rawStatus(port: number, text: string): Promise<{ status: string; body: string; head: string }> {
+  const all = await new Promise<string>((resolve) => {
+    let buf = "";
+    void Bun.connect({
+      hostname: "127.0.0.1", port,
+      socket: { open: (s) => void s.write(text), data: (_s, d) => void (buf += d.toString()), close: () => resolve(buf), error: () => resolve(buf) },
+    });
+  });
+  const [head = "", body = ""] = all.split("\r\n\r\n");
+  return { status: head.split("\r\n")[0]!, body, head };
+}
+
 async function userWithKey(json: Record<string, unknown> = { name: "k" }) {
   const u = await h.signUp();
   return { u, k: await h.createKey(u.token, json) };
@@ -115,6 +128,97 @@ describe("the fast path answers as the app does", () => {
   });
 });
 
+describe("the client address, with and without a trusted proxy", () => {
+  for (const trustProxy of [false, true]) {
+    test(`allowlisted keys and X-Forwarded-For (ARGUS_TRUST_PROXY=${trustProxy})`, async () => {
+      await h.close();
+      h = await createHarness({ trustProxy });
+      fast = createFastPath(h.core, createRequestIds(), mountTrpc(new OpenAPIHono<AppEnv>(), h.core));
+      app = createApp(h.core, { fastPath: false });
+      const { k } = await userWithKey({ name: "f", allowedIps: ["203.0.113.0/24"] });
+      const cases = ["203.0.113.5", "198.51.100.1, 203.0.113.5", "203.0.113.5, 198.51.100.1", "203.0.113.5,", "nope", ""];
+      for (const xff of cases) {
+        const answer = await both("/api/auth/me", { "x-api-key": k.key, "x-forwarded-for": xff });
+        const inside = trustProxy && (xff === "203.0.113.5" || xff.endsWith(", 203.0.113.5") || xff === "203.0.113.5,");
+        expect({ xff, status: answer.status }).toEqual({ xff, status: inside ? 200 : 403 });
+        await both("/trpc/auth.me", { "x-api-key": k.key, "x-forwarded-for": xff });
+      }
+    });
+  }
+});
+
+describe("the access-log lines of both doors match", () => {
+  test("every kind of answer: 200, 401, 403, 429, tRPC singles and batches, with and without a key", async () => {
+    const admin = await h.signUp("admin");
+    const { u, k } = await userWithKey();
+    const writeOnly = await h.createKey(admin.token, { name: "w", scopes: ["articles:write"] });
+    const limited = await h.createKey(u.token, { name: "l" });
+    await h.request(`/api/admin/api-keys/${limited.id}`, { method: "PUT", token: admin.token, json: { rateLimit: 1 } });
+    await fast(request("/api/auth/me", { "x-api-key": limited.key }));
+    const cases: [string, Record<string, string>][] = [
+      ["/api/health", {}],
+      ["/api/auth/me", { "x-api-key": k.key }],
+      ["/api/auth/me", { authorization: `Bearer ${u.token}` }],
+      ["/api/auth/me", { authorization: "Basic x" }],
+      ["/api/auth/me", { "x-api-key": k.key.slice(0, -4) + "aaaa" }],
+      ["/api/auth/me", { "x-api-key": limited.key }],
+      ["/api/v1/articles/latest?limit=3", { "x-api-key": writeOnly.key }],
+      ["/api/v1/articles/latest", {}],
+      ["/trpc/auth.me", { "x-api-key": k.key }],
+      ["/trpc/auth.me", {}],
+      ["/trpc/auth.me,articles.latest?batch=1", { authorization: `Bearer ${u.token}` }],
+      ["/trpc/articles.latest,keys.list?batch=1", { "x-api-key": k.key }],
+    ];
+    const lines = () => h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    for (const [i, [path, headers]] of cases.entries()) {
+      await fast(request(path, { ...headers, "x-request-id": `fast-${i}` }))!;
+      await app.request(path, { headers: { ...headers, "x-request-id": `app-${i}` } });
+      const strip = (l: Record<string, unknown> | undefined) => {
+        if (!l) return l;
+        const { time: _t, ms: _m, requestId: _r, ...rest } = l;
+        return rest;
+      };
+      const a = lines().find((l) => l.requestId === `fast-${i}`);
+      const b = lines().find((l) => l.requestId === `app-${i}`);
+      expect({ path, line: strip(a) }).toEqual({ path, line: strip(b) });
+    }
+  });
+});
+
+describe("quota units and usage counts move alike through both doors", () => {
+  for (const pooled of [false, true]) {
+    test(`a quota key's sequence of answers, refunds included${pooled ? " (pooled: exact leases)" : ""}`, async () => {
+      await h.close();
+      h = await createHarness({}, { pooled });
+      fast = createFastPath(h.core, createRequestIds(), mountTrpc(new OpenAPIHono<AppEnv>(), h.core));
+      app = createApp(h.core, { fastPath: false });
+      const admin = await h.signUp("admin");
+      const make = () => h.createKey(admin.token, { name: "q", scopes: ["articles:write"], quota: { limit: 3, period: "day" } });
+      const [a, b] = [await make(), await make()];
+      const seq = ["/api/auth/me", "/api/v1/articles/latest", "/api/auth/me", "/api/v1/articles/latest", "/api/auth/me", "/api/auth/me", "/api/auth/me"];
+      const answers = async (door: (path: string, key: string) => Response | Promise<Response>, key: string) => {
+        const out: unknown[] = [];
+        for (const path of seq) {
+          const res = await door(path, key);
+          out.push([path, res.status, res.headers.get("x-quota-remaining"), res.headers.get("x-ratelimit-remaining"), ((await res.json()) as { code?: string }).code]);
+        }
+        return out;
+      };
+      const viaFast = await answers((path, key) => fast(request(path, { "x-api-key": key }))!, a.key);
+      const viaApp = await answers((path, key) => app.request(path, { headers: { "x-api-key": key } }), b.key);
+      expect(viaFast).toEqual(viaApp);
+      expect(viaFast.at(-1)).toEqual(["/api/auth/me", 429, "0", "93", "QUOTA_EXCEEDED"]);
+      const usage = async (id: string) => {
+        const res = await h.request(`/api/admin/api-keys/${id}/usage`, { token: admin.token });
+        const body = (await res.json()) as { data: { totals: unknown } };
+        return body.data.totals;
+      };
+      expect(await usage(a.id)).toEqual(await usage(b.id));
+      expect(await usage(a.id)).toMatchObject({ ok: 3, forbidden: 2, quotaExceeded: 2 });
+    });
+  }
+});
+
 describe("GET tRPC queries through the fast path", () => {
   test("auth.me, articles.latest with input, a batch, and a refused call answer as the app does", async () => {
     const { u, k } = await userWithKey();
@@ -154,6 +258,103 @@ describe("what the fast path leaves to the app", () => {
     expect(res.headers.get("x-ratelimit-remaining")).toBe("99");
     // And the app answers them as before: a bad limit is its 400.
     expect((await h.request("/api/v1/articles/latest?limit=0", { apiKey: k.key })).status).toBe(400);
+  });
+
+  test("a request whose Host is empty or not a host (Bun then gives a relative URL) is the app's, and spends nothing", async () => {
+    const { k } = await userWithKey();
+    const appAlone = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+    const server = listen(h);
+    try {
+      // Hono reads `/x/api/auth/me` (URL "/x/api/auth/me") as the path "/auth/me": a 404 that charges no key.
+      for (const [target, host] of [["/x/api/auth/me", ""], ["/x/api/health", "a/b"], ["/x/trpc/auth.me", ""], ["/ab/api/v1/articles/latest?limit=1", ""]]) {
+        const text = `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nX-API-Key: ${k.key}\r\nConnection: close\r\n\r\n`;
+        const { status, body } = await rawStatus(server.server.port!, text);
+        const plain = await rawStatus(appAlone.port!, text);
+        expect({ target, status, body }).toEqual({ target, status: plain.status, body: plain.body });
+      }
+      const res = await fast(request("/api/auth/me", { "x-api-key": k.key }))!;
+      expect(res.headers.get("x-ratelimit-remaining")).toBe(String(100 - 1 - 2)); // its own and the app's /ab/api/v1 one
+    } finally {
+      server.stop();
+      appAlone.stop(true);
+    }
+  });
+
+  test("a tRPC query left to the app takes no request id of its own", async () => {
+    // The ids are `<prefix>-<n>` from one counter: a null answer must not have moved it.
+    const ids = createRequestIds();
+    const door = createFastPath(h.core, ids, mountTrpc(new OpenAPIHono<AppEnv>(), h.core));
+    expect(door(request("/trpc/auth.nope"))).toBeNull();
+    expect(door(request("/trpc/auth.me?x=1"))).toBeNull();
+    expect(door(request("/trpc/auth.me", { accept: "application/jsonl" }))).toBeNull();
+    const res = await door(request("/api/health"))!;
+    expect(res.headers.get("x-request-id")).toMatch(/-1$/);
+  });
+
+  test("a tRPC answer that fails unexpectedly is answered and logged as the app answers and logs it", async () => {
+    const { k } = await userWithKey();
+    // A fault where the tRPC door builds its answer's headers (after the call), so its promise rejects.
+    const limits = h.core.limits as { headers: (...a: unknown[]) => unknown };
+    limits.headers = () => {
+      throw new Error("boom");
+    };
+    const quick = await fast(request("/trpc/auth.me", { "x-api-key": k.key, "x-request-id": "boom-f" }))!;
+    const plain = await app.request("/trpc/auth.me", { headers: { "x-api-key": k.key, "x-request-id": "boom-a" } });
+    expect(await read(quick)).toEqual(await read(plain));
+    expect(quick.status).toBe(500);
+    const logs = h.logs.map((l) => JSON.parse(l));
+    const of = (msg: string, id: string) => {
+      const { time: _t, ms: _m, requestId: _r, stack: _s, ...rest } = logs.find((l) => l.msg === msg && l.requestId === id) ?? {};
+      return rest;
+    };
+    expect(of("unhandled error", "boom-f")).toEqual(of("unhandled error", "boom-a"));
+    expect(of("request", "boom-f")).toEqual(of("request", "boom-a"));
+    expect(of("request", "boom-f")).toMatchObject({ route: "/trpc/auth.me", status: 500, code: "INTERNAL" });
+  });
+
+  test("on the wire: the same status line, headers and body bytes, odd request shapes included", async () => {
+    const { u, k } = await userWithKey();
+    const appAlone = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+    const server = listen(h);
+    const wire = async (port: number, text: string) => {
+      const { status, body, head } = await rawStatus(port, text);
+      const headers = head.split("\r\n").slice(1).map((l) => l.toLowerCase()).filter((l) => !/^(date|x-request-id|x-ratelimit-remaining|x-ratelimit-reset|ratelimit):/.test(l)).sort();
+      return { status, headers, body };
+    };
+    try {
+      const targets = [
+        ["/api/health", ""], ["/api/health?x=1&x=2", ""], ["/api/auth/me", `X-API-Key: ${k.key}\r\n`],
+        ["/api/auth/me", `Authorization: Bearer ${u.token}\r\nAuthorization: Bearer ${u.token}\r\n`],
+        ["/api/auth/me", `X-API-Key: ${k.key}\r\nX-API-Key: ${k.key}\r\n`], ["/api/auth/me", `Authorization: bearer   ${u.token}  \r\n`],
+        ["/api/v1/articles/latest?limit=7", `X-API-Key: ${k.key}\r\n`], ["/api/v1/articles/latest", `X-Request-Id: a b\r\nX-API-Key: ${k.key}\r\n`],
+        ["http://elsewhere.example/api/auth/me", `X-API-Key: ${k.key}\r\n`], ["/trpc/auth.me", `X-API-Key: ${k.key}\r\n`],
+        ["/trpc/auth.me,articles.latest?batch=1", `X-API-Key: ${k.key}\r\n`], ["/api/v1/articles/latest?", `X-API-Key: ${k.key}\r\n`],
+        ["/api/auth/me?", `X-API-Key: ${k.key}\r\n`], ["/api/auth/me", `X-API-Key: ${k.key}\r\nAuthorization: \r\n`],
+        ["/trpc/auth.me?input=&batch=1", `X-API-Key: ${k.key}\r\n`], ["/api/auth/me", `X-API-Key: ${k.key}\r\nContent-Type: text/plain\r\n`],
+        ["/api/v1/articles/latest", `X-API-Key: ${k.key}\r\nX-HTTP-Method-Override: DELETE\r\nOrigin: https://evil.example\r\n`], ["/trpc/auth.me?batch=1&batch=1", `X-API-Key: ${k.key}\r\n`],
+      ];
+      for (const [target, extra] of targets) {
+        const text = `GET ${target} HTTP/1.1\r\nHost: localhost\r\n${extra}Connection: close\r\n\r\n`;
+        expect({ target, ...(await wire(server.server.port!, text)) }).toEqual({ target, ...(await wire(appAlone.port!, text)) });
+      }
+    } finally {
+      server.stop();
+      appAlone.stop(true);
+    }
+  });
+
+  test("X-Forwarded-For from a loopback peer without ARGUS_TRUST_PROXY is warned about once, whichever door reads it", async () => {
+    const server = listen(h);
+    try {
+      const headers = { "x-forwarded-for": "203.0.113.5" };
+      expect((await fetch(`${server.url}/api/health`, { headers })).status).toBe(200); // the fast path
+      expect((await fetch(`${server.url}/api/openapi.json`, { headers })).status).toBe(200); // the app
+      expect((await fetch(`${server.url}/api/health`, { headers })).status).toBe(200);
+      const warnings = h.logs.map((l) => JSON.parse(l)).filter((l) => l.level === "warn" && String(l.msg).includes("X-Forwarded-For"));
+      expect(warnings).toHaveLength(1);
+    } finally {
+      server.stop();
+    }
   });
 
   test("over a real socket the server's app goes through it, with the peer's address in the log", async () => {

@@ -118,6 +118,17 @@ describe("tRPC GET queries answer exactly as through the adapter", () => {
     expect((await both(`/trpc/articles.latest?batch=1&input=${input([{ json: { limit: 1 } }])}`, { "x-api-key": keys[0]! }, { "x-api-key": keys[1]! })).status).toBe(400);
   });
 
+  test("a fragment after the query is no part of it, as tRPC's URL parsing has it", async () => {
+    // fetch() never sends a fragment; a raw client can, and Bun keeps it in req.url.
+    const q = `?input=${input({ json: { limit: 2 } })}`;
+    const read = async (res: Response) => ({ status: res.status, body: await res.text() });
+    const direct = await read(await h.app.request(`/trpc/articles.latest${q}#frag`, { headers: { "x-api-key": keys[0]! } }));
+    const adapter = await read(await h.app.request(`/trpc/articles.latest${q}&via=adapter#frag`, { headers: { "x-api-key": keys[1]! } }));
+    expect(direct).toEqual(adapter);
+    expect(direct.status).toBe(200);
+    expect(JSON.parse(direct.body).result.data.json).toHaveLength(2);
+  });
+
   test("the typed client (batched) still works end to end", async () => {
     const client = createArgusClient({ url: srv.url, apiKey: keys[0]! });
     const [latest, me] = await Promise.all([client.articles.latest.query({ limit: 2 }), client.auth.me.query()]);
