@@ -174,8 +174,9 @@ export function createQuotaLeases(deps: Pick<CoreDeps, "db" | "work" | "clock" |
 
     /** A unit spent by a request that then failed: back into its lease, or to the row if the lease was given back. */
     giveBack(lease: Lease) {
-      if (!lease.retired && !exact) lease.units += 1;
-      else toRow(lease.keyId, lease.periodStart, 1);
+      if (!lease.retired && !exact) return void (lease.units += 1);
+      toRow(lease.keyId, lease.periodStart, 1);
+      if (!lease.retired) lease.used -= 1; // the row's count, as this lease last saw it, is one lower now
     },
 
     /** Units of the key this process holds unspent in the period starting at `start`. */
