@@ -11,8 +11,17 @@ export type QuotaState = {
   keyId: string; limit: number; used: number; periodStart: number; resetAt: number; allowed: boolean; spent: boolean;
 };
 
+// The last period worked out of each kind: every request of a key with a quota asks, and it changes once a day.
+const lastPeriod: Record<Quota["period"], { start: number; end: number }> = { day: { start: 0, end: 0 }, month: { start: 0, end: 0 } };
+
 /** The UTC calendar day or month holding `now`: quotas reset at its end. */
 export function quotaPeriod(now: number, period: Quota["period"]): { start: number; end: number } {
+  const last = lastPeriod[period];
+  if (now >= last.start && now < last.end) return last;
+  return (lastPeriod[period] = Object.freeze(calendarPeriod(now, period)));
+}
+
+function calendarPeriod(now: number, period: Quota["period"]): { start: number; end: number } {
   const d = new Date(now);
   const [y, m, day] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()];
   return period === "day"
