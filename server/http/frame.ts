@@ -45,8 +45,6 @@ export function jsonResponse(text: string, status: number, requestId: string): R
   return res;
 }
 
-/** The headers of a JSON answer to this request. */
-export const answerHeaders = (c: Context<AppEnv>): Headers => headersFor(c.get("requestId"));
 
 // Envelope texts of shared data (the cached feed pages: the same objects until the database changes), by data.
 const envelopes = new WeakMap<object, { meta: unknown; text: string }>();
@@ -77,9 +75,8 @@ const framed = new WeakSet<Response>();
  * (c.json below, the tRPC door's direct queries), where nothing set a header through c.header() first.
  */
 export function jsonAnswer(c: Context<AppEnv>, text: string, status = 200, extra?: Iterable<[string, string]>): Response {
-  const headers = answerHeaders(c);
-  if (extra) for (const [name, value] of extra) headers.set(name, value);
-  const res = new Response(text, { status, headers });
+  const res = jsonResponse(text, status, c.get("requestId"));
+  if (extra) for (const [name, value] of extra) res.headers.set(name, value);
   framed.add(res);
   return res;
 }
