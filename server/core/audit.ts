@@ -1,10 +1,8 @@
-import { and, desc, eq, gte, lt } from "drizzle-orm";
 import type { z } from "zod";
-import { auditEvents, type AuditEventRow } from "../../db/schema.ts";
 import { describeError } from "../logger.ts";
-import type { adminAuditQuery, AuditEvent, auditEventsQuery } from "./audit-schemas.ts";
-import { decodeCursor, page } from "./cursor.ts";
+import type { adminAuditQuery, auditEventsQuery } from "./audit-schemas.ts";
 import type { CoreDeps } from "./deps.ts";
+import { auditPage } from "./stores/audit-reads.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 /** Events deleted per write job, so pruning a large backlog never holds the writer for long. */
@@ -12,37 +10,10 @@ export const PRUNE_CHUNK = 1_000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const FIRST_PRUNE_MS = 30_000;
 
-const toEvent = (row: AuditEventRow): AuditEvent => ({
-  id: row.id,
-  at: row.at,
-  actor: row.actor,
-  action: row.action as AuditEvent["action"],
-  targetType: row.targetType as AuditEvent["targetType"],
-  targetId: row.targetId,
-  subjectUserId: row.subjectUserId,
-  ip: row.ip,
-  requestId: row.requestId,
-  changes: row.changes ?? null,
-});
-
-/** The audit log: reading it (keyset pages by seq, newest first) and pruning it past the retention. */
+/** The audit log: reading it (keyset pages by seq, newest first: stores/audit-reads.ts) and pruning it past the retention. */
 export function createAudit(deps: CoreDeps) {
   const { db, work, clock, config, logger } = deps;
   let timer: ReturnType<typeof setTimeout> | undefined;
-
-  function query(where: ReturnType<typeof and>, q: { limit: number; cursor?: string | null }) {
-    // The cursor is [seq, id] of the last event served; seq alone orders the log.
-    const after = q.cursor ? decodeCursor(q.cursor).at : undefined;
-    const rows = db
-      .select()
-      .from(auditEvents)
-      .where(and(where, after === undefined ? undefined : lt(auditEvents.seq, after)))
-      .orderBy(desc(auditEvents.seq))
-      .limit(q.limit + 1)
-      .all();
-    const p = page(rows, q.limit, (r) => [r.seq, r.id]);
-    return { items: p.items.map(toEvent), meta: p.meta };
-  }
 
   async function prune(): Promise<number> {
     if (config.auditRetentionDays === 0) return 0;
@@ -61,27 +32,21 @@ export function createAudit(deps: CoreDeps) {
       .catch((e) => logger.warn("could not prune audit events", describeError(e)));
 
   return {
-    /** Every event, filtered by actor, action, target, account and time (`since` inclusive, `until` exclusive). */
+    /**
+     * Every event, filtered by actor, action, target, account and time (`since` inclusive, `until` exclusive). On a
+     * reader thread: a combination of filters can walk many rows before it fills a page.
+     */
     list(q: z.infer<typeof adminAuditQuery>) {
-      return query(
-        and(
-          q.actor ? eq(auditEvents.actor, q.actor) : undefined,
-          q.action ? eq(auditEvents.action, q.action) : undefined,
-          q.targetId ? eq(auditEvents.targetId, q.targetId) : undefined,
-          q.subjectUserId ? eq(auditEvents.subjectUserId, q.subjectUserId) : undefined,
-          q.since ? gte(auditEvents.at, q.since) : undefined,
-          q.until ? lt(auditEvents.at, q.until) : undefined,
-        ),
-        q,
-      );
+      return work.read("audit.list", q);
     },
 
     /**
-     * The events about one account. Where someone else acted (an admin, a leak reporter), their address is not
-     * shown; a failed login's address is, since that is what the owner needs to see.
+     * The events about one account (its own index: a page never walks past them). Where someone else acted (an
+     * admin, a leak reporter), their address is not shown; a failed login's address is, since that is what the
+     * owner needs to see.
      */
     forUser(userId: string, q: z.infer<typeof auditEventsQuery>) {
-      const { items, meta } = query(eq(auditEvents.subjectUserId, userId), q);
+      const { items, meta } = auditPage(db, { subjectUserId: userId, limit: q.limit, cursor: q.cursor });
       const shown = items.map((e) => (e.actor === userId || e.action === "auth.login_failed" ? e : { ...e, ip: null }));
       return { items: shown, meta };
     },

@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client.ts";
 import { articleById, latestArticles, listArticles } from "../core/stores/article-reads.ts";
 import { deleteArticle, upsertArticles, upsertArticlesJson } from "../core/stores/article-writes.ts";
+import { auditPage } from "../core/stores/audit-reads.ts";
 import { pruneEvents, recordEvent } from "../core/stores/audit-writes.ts";
 import { reportLeak, rollKey } from "../core/stores/key-lifecycle-writes.ts";
 import { deleteKey, insertKey, revokeAllKeys, revokeKey, touchKeys, updateKey } from "../core/stores/key-writes.ts";
@@ -40,6 +41,7 @@ export const readJobs = {
   "articles.latest": (db: Db, args: { limit: number }) => latestArticles(db.$client, args.limit),
   "articles.byId": (db: Db, args: { id: string }) => articleById(db.$client, args.id),
   "usage.totals": (db: Db, q: Parameters<typeof usageTotals>[1]) => usageTotals(db.$client, q),
+  "audit.list": auditPage,
 } satisfies Record<string, (db: Db, args: any) => unknown>;
 
 export type WriteJobs = typeof writeJobs;

@@ -22,9 +22,9 @@ const ownEvents = createRoute({
 
 /** Mounted at /api: the admin's whole log and each user's own events. */
 export const auditRoutes = new OpenAPIHono<AppEnv>()
-  .openapi(adminAudit, (c) => {
+  .openapi(adminAudit, async (c) => {
     requireAdmin(c.get("principal"));
-    const { items, meta } = c.get("core").audit.list(c.req.valid("query"));
+    const { items, meta } = await c.get("core").audit.list(c.req.valid("query"));
     return c.json({ success: true as const, data: items, meta }, 200);
   })
   .openapi(ownEvents, (c) => {
