@@ -1,8 +1,8 @@
+import { Context } from "hono";
 import { requireAuth, requireScope, resolvePrincipal, whoAmI, type Principal } from "../auth/principal.ts";
 import type { Core } from "../core/index.ts";
 import { AppError } from "../errors.ts";
 import { describeError } from "../logger.ts";
-import { Context } from "hono";
 import { createRecorder, UNMATCHED, type Observed } from "../observability/access-log.ts";
 import { createAddressResolver, peerAddress, type AddressSource } from "./clientip.ts";
 import type { AppEnv } from "./env.ts";
@@ -34,8 +34,9 @@ const PLAIN_LIMIT = /^limit=([1-9]\d?|100)$/;
  *
  * It takes only requests whose shape is plain: GET (not HEAD), an absolute URL, the exact path, no body, no cookie
  * (the console's session cookie is the app's to judge), and for `latest` no query or a plain `limit=1..100`. Anything
- * else returns null before any side effect, and the app answers it. GET tRPC queries go the same way to trpc/direct.ts. tests/http/fast-path.test.ts holds the two doors to the same
- * answers, and every test that goes through app.request() goes through here.
+ * else returns null before any side effect, and the app answers it. GET tRPC queries go the same way to
+ * trpc/direct.ts. tests/http/fast-path.test.ts holds the two doors to the same answers, and every test that goes
+ * through app.request() goes through here.
  */
 export function createFastPath(core: Core, requestIds: (incoming: string | undefined) => string, trpc?: TrpcDoor) {
   const { config, logger } = core.deps;
