@@ -7,8 +7,8 @@ import { createRecorder, UNMATCHED, type Observed } from "../observability/acces
 import { createAddressResolver, peerAddress, type AddressSource } from "./clientip.ts";
 import type { AppEnv } from "./env.ts";
 import { errorBody } from "./envelope.ts";
-import { bodyText, headersFor, jsonResponse } from "./frame.ts";
-import { admitKey, settleKey, type Admission } from "./key-admission.ts";
+import { bodyText, jsonResponse } from "./frame.ts";
+import { admitKey, settleKey, type Admission } from "../auth/key-admission.ts";
 import { healthOf } from "./routes/health.ts";
 
 /** The tRPC door's GET-query answerer (trpc/direct.ts) and its route patterns, from mountTrpc. */
@@ -75,7 +75,7 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
         const error = internal(e, requestId, UNMATCHED);
         c.error = error;
         record?.(c, "GET", door.route(path) ?? UNMATCHED, error.status, (performance.now() - started) / 1000);
-        return new Response(JSON.stringify(errorBody(error)), { status: error.status, headers: headersFor(requestId) });
+        return jsonResponse(JSON.stringify(errorBody(error)), error.status, requestId);
       },
     );
   }

@@ -21,19 +21,12 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = Object.f
   ["X-XSS-Protection", "0"],
 ] as const);
 
-// Copying a Headers costs about as much as setting one header (~0.3 µs here): a JSON answer starts from a copy.
+// Every JSON answer starts from this set, given to the Response constructor (which copies it).
 const JSON_ANSWER = new Headers([
   ["Content-Type", "application/json"],
   ...SECURITY_HEADERS,
   ["Content-Security-Policy", strictPolicy],
 ] as [string, string][]);
-
-/** The headers of a JSON answer: the frozen set and the request id; add to the copy freely. */
-export function headersFor(requestId: string): Headers {
-  const headers = new Headers(JSON_ANSWER);
-  headers.set("X-Request-Id", requestId);
-  return headers;
-}
 
 /**
  * A JSON answer with the frozen set and the request id; add to `res.headers` freely. Made from the frozen set in

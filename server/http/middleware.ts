@@ -3,7 +3,7 @@ import { requireAdmin, requireAuth, requireJwt, resolvePrincipal } from "../auth
 import { sessionCredential } from "../auth/session-cookie.ts";
 import { AppError, unauthorized } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
-import { admitKey, settleKey } from "./key-admission.ts";
+import { admitKey, settleKey } from "../auth/key-admission.ts";
 
 /**
  * Resolves the caller once per request. With `keys`, an API key is accepted and charged one token,

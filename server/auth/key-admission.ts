@@ -1,4 +1,4 @@
-import type { Principal } from "../auth/principal.ts";
+import type { Principal } from "./principal.ts";
 import type { Core } from "../core/index.ts";
 import type { QuotaState } from "../core/quotas.ts";
 import type { Decision } from "../core/ratelimit/store.ts";
