@@ -139,9 +139,13 @@ describeRedis("usage under ARGUS_WORKERS=2", () => {
       const sent = await Promise.all(
         Array.from({ length: 30 }, () => fetch(`${primary.url}/api/auth/me`, { headers: { "x-api-key": k.key, connection: "close" } })),
       );
-      expect(sent.filter((r) => r.status === 200)).toHaveLength(20);
+      // 20 tokens at first, one more every 3 s: a burst that takes longer than that on a loaded machine gets 21.
+      const ok = sent.filter((r) => r.status === 200).length;
+      expect(ok).toBeGreaterThanOrEqual(20);
+      expect(ok).toBeLessThan(25);
+      expect(sent.filter((r) => r.status === 429)).toHaveLength(30 - ok);
       // Whichever worker answers writes its own counts first; the other's arrive within its 2 s flush.
-      const want = { ok: 20, rateLimited: 10 };
+      const want = { ok, rateLimited: 30 - ok };
       let totals: any;
       for (const until = Date.now() + 20_000; Date.now() < until; await Bun.sleep(250)) {
         const res = await fetch(`${primary.url}/api/admin/api-keys/${k.id}/usage?granularity=minute`, { headers: { authorization: `Bearer ${token}`, connection: "close" } });
