@@ -10,9 +10,14 @@ import { errorBody } from "./envelope.ts";
 import { bodyText, jsonResponse } from "./frame.ts";
 import { admitKey, settleKey, type Admission } from "../auth/key-admission.ts";
 import { healthOf } from "./routes/health.ts";
+import type { CallFormat } from "../trpc/direct.ts";
 
-/** The tRPC door's GET-query answerer (trpc/direct.ts) and its route patterns, from mountTrpc. */
-export type TrpcDoor = { direct: (c: Context<AppEnv>) => Promise<Response> | null; route: (path: string) => string | null };
+/** The tRPC door's GET-query answerer and call formats (trpc/direct.ts) and its route patterns, from mountTrpc. */
+export type TrpcDoor = {
+  direct: (c: Context<AppEnv>) => Promise<Response> | null;
+  format: (path: string, batch: boolean) => CallFormat;
+  route: (path: string) => string | null;
+};
 
 type Hot = { auth: boolean; data: (core: Core, p: Principal | null, limit: number) => unknown };
 
@@ -22,9 +27,52 @@ const HOT = new Map<string, Hot>([
   ["/api/auth/me", { auth: true, data: (_core, p) => whoAmI(requireAuth(p)) }],
   ["/api/v1/articles/latest", { auth: true, data: (core, p, limit) => (requireScope(p, "articles:read"), core.articles.latest(limit)) }],
 ]);
-const LATEST = HOT.get("/api/v1/articles/latest");
+const LATEST = HOT.get("/api/v1/articles/latest")!;
 const DEFAULT_LIMIT = 20;
 const PLAIN_LIMIT = /^limit=([1-9]\d?|100)$/;
+
+/**
+ * The tRPC procedures that are the same calls as two hot routes: `auth.me` is authedProcedure (requireAuth, keys
+ * charged) around whoAmI, `articles.latest` is scopedProcedure("articles:read") around the feed's latest page; their
+ * gate (trpc/init.ts) takes the same steps in the same order as the fast path (a credential that failed, the key's
+ * charge, the rule, the read, the key's settlement).
+ */
+const TRPC_HOT: [string, Hot, boolean][] = [["auth.me", HOT.get("/api/auth/me")!, false], ["articles.latest", LATEST, true]];
+type HotCall = { hot: Hot; limit: number; batch: boolean; procedure: string };
+
+/**
+ * `/trpc/<procedure>?<query>` → the call, for the inputs tRPC's own client sends (superjson, URI-encoded, single or a
+ * batch of one): none or undefined, and for `articles.latest` `{}` or a plain `{ limit }`. Any other spelling of the
+ * same input is the generic tRPC door's, which reads it as tRPC does.
+ */
+function hotTrpcCalls(): Map<string, HotCall> {
+  const calls = new Map<string, HotCall>();
+  const undefinedInput = { json: null, meta: { values: ["undefined"], v: 1 } };
+  for (const [procedure, hot, takesLimit] of TRPC_HOT) {
+    const inputs: [unknown, number][] = [[undefined, DEFAULT_LIMIT], [undefinedInput, DEFAULT_LIMIT]];
+    if (takesLimit) {
+      inputs.push([{ json: {} }, DEFAULT_LIMIT]);
+      for (let limit = 1; limit <= 100; limit++) inputs.push([{ json: { limit } }, limit]);
+    }
+    for (const [input, limit] of inputs) {
+      const single = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+      const batch = input === undefined ? "?batch=1" : `?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: input }))}`;
+      calls.set(`/trpc/${procedure}${single}`, { hot, limit, batch: false, procedure });
+      calls.set(`/trpc/${procedure}${batch}`, { hot, limit, batch: true, procedure });
+    }
+  }
+  return calls;
+}
+const HOT_TRPC = hotTrpcCalls();
+/** Whether `/trpc/...?query` is one of the hot calls the fast path decides itself (for the tests). */
+export const isHotTrpcCall = (target: string) => HOT_TRPC.has(target);
+
+/** How a door writes a hot route's outcome: the REST envelope here, tRPC's shapes from trpc/direct.ts. */
+type Format = Pick<CallFormat, "ok"> & {
+  failed(cause: unknown, req: Request, requestId: string, route: string): Failed;
+  extra?: readonly [string, string][];
+};
+type Failed = { status: number; text: string; retryAfter?: number; error?: AppError; failure?: { code: string; reason: string } };
 
 /**
  * GET /api/health, /api/auth/me and /api/v1/articles/latest without Hono's dispatch and middleware chain: the three
@@ -42,6 +90,20 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
   const { config, logger } = core.deps;
   const address = createAddressResolver(config.trustProxy, logger);
   const record = createRecorder(core);
+  const rest: Format = {
+    ok: (data) => bodyText({ success: true, data }),
+    failed(cause, _req, requestId, route) {
+      const error = cause instanceof AppError ? cause : internal(cause, requestId, route);
+      return { status: error.status, text: JSON.stringify(errorBody(error)), retryAfter: error.retryAfter, error };
+    },
+  };
+  // A tRPC format per hot call, made on first use.
+  const formats = new Map<HotCall, Format>();
+  const formatOf = (call: HotCall, door: TrpcDoor): Format => {
+    let format = formats.get(call);
+    if (!format) formats.set(call, (format = door.format(call.procedure, call.batch)));
+    return format;
+  };
 
   /**
    * GET /trpc/... queries: tRPC's own direct door (trpc/direct.ts) on a context made here with what the app's
@@ -80,7 +142,7 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     );
   }
 
-  async function answer(req: Request, server: AddressSource | undefined, route: string, hot: Hot, limit: number): Promise<Response> {
+  async function answer(req: Request, server: AddressSource | undefined, route: string, hot: Hot, limit: number, format: Format): Promise<Response> {
     const started = performance.now();
     const h = req.headers;
     const requestId = requestIds(h.get("x-request-id") ?? undefined);
@@ -88,7 +150,7 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     const clientIp = () => (ip ??= address(h.get("x-forwarded-for"), () => peerAddress(server, req)));
     let principal: Principal | null = null;
     let admission: Admission | null = null;
-    let error: AppError | undefined;
+    let failed: Failed | undefined;
     let status = 200;
     let text: string;
     try {
@@ -107,11 +169,11 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
           if (admission.refused) throw admission.refused;
         }
       }
-      text = bodyText({ success: true, data: hot.data(core, principal, limit) });
+      text = format.ok(hot.data(core, principal, limit));
     } catch (e) {
-      error = e instanceof AppError ? e : internal(e, requestId, route);
-      status = error.status;
-      text = JSON.stringify(errorBody(error));
+      failed = format.failed(e, req, requestId, route);
+      status = failed.status;
+      text = failed.text;
     }
     if (admission && !admission.refused) {
       const settled = settleKey(core, principal!, admission, status);
@@ -119,9 +181,12 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     }
     const res = jsonResponse(text, status, requestId);
     const headers = res.headers;
+    if (format.extra) for (const [name, value] of format.extra) headers.set(name, value);
     if (admission) for (const name in admission.headers) headers.set(name, admission.headers[name]!);
-    if (error?.retryAfter !== undefined) headers.set("Retry-After", String(error.retryAfter));
-    record?.(new Facts(requestId, principal, clientIp, error) as unknown as Observed, "GET", route, status, (performance.now() - started) / 1000);
+    // A refused charge's headers carry the same Retry-After already.
+    if (failed?.retryAfter !== undefined && !headers.has("Retry-After")) headers.set("Retry-After", String(failed.retryAfter));
+    const facts = new Facts(requestId, principal, clientIp, failed?.error, failed?.failure);
+    record?.(facts as unknown as Observed, "GET", route, status, (performance.now() - started) / 1000);
     return res;
   }
 
@@ -145,7 +210,12 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     if (!hot && !query) return null;
     const h = req.headers;
     if (h.has("cookie") || h.has("content-length") || h.has("transfer-encoding")) return null;
-    if (query) return trpcQuery(req, server, path, trpc);
+    if (query) {
+      // Streaming answers and content types are the adapter's (trpc/direct.ts leaves them to it too).
+      const plain = !h.has("content-type") && !h.has("trpc-accept") && !h.get("accept")?.includes("jsonl");
+      const call = plain ? HOT_TRPC.get(q < 0 ? path : url.slice(from)) : undefined;
+      return call ? answer(req, server, path, call.hot, call.limit, formatOf(call, trpc)) : trpcQuery(req, server, path, trpc);
+    }
     if (!hot) return null;
     let limit = DEFAULT_LIMIT;
     if (hot === LATEST && q >= 0 && q < url.length - 1) {
@@ -153,7 +223,7 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
       if (!plain) return null;
       limit = Number(plain[1]);
     }
-    return answer(req, server, path, hot, limit);
+    return answer(req, server, path, hot, limit, rest);
   };
 }
 
@@ -164,8 +234,13 @@ class Facts {
     private readonly principal: Principal | null,
     private readonly clientIp: () => string,
     readonly error: AppError | undefined,
+    private readonly failure: { code: string; reason: string } | undefined,
   ) {}
   get(key: keyof AppEnv["Variables"]): unknown {
-    return key === "clientIp" ? this.clientIp() : key === "requestId" ? this.requestId : key === "principal" ? this.principal : undefined;
+    return key === "clientIp" ? this.clientIp()
+      : key === "requestId" ? this.requestId
+      : key === "principal" ? this.principal
+      : key === "failure" ? this.failure
+      : undefined;
   }
 }

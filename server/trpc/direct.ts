@@ -4,10 +4,11 @@ import {
 } from "@trpc/server/unstable-core-do-not-import";
 import type { Context as HonoContext } from "hono";
 import { isShared } from "../core/shared-values.ts";
+import { AppError } from "../errors.ts";
 import { jsonAnswer } from "../http/frame.ts";
 import type { AppEnv } from "../http/env.ts";
 import { callProcedure } from "./call.ts";
-import type { Context } from "./init.ts";
+import { toTrpc, type Context } from "./init.ts";
 
 /** responseMeta with its headers as a record (appended to the answer's as the adapter appends them). */
 type Meta = (opts: { ctx?: unknown; errors: TRPCError[]; paths?: string[]; type: string; data: unknown[]; eagerGeneration: boolean }) =>
@@ -26,6 +27,20 @@ export type DirectOptions = {
 type Call = { path: string; procedure: AnyTRPCProcedure };
 
 /**
+ * How one call's answer is written, for the fast path's hot tRPC queries (http/fast-path.ts), which decide the call
+ * themselves: the result's text, or a failure's text, status, Retry-After and the failure the access log notes,
+ * exactly as answer() below writes them for the same outcome.
+ */
+export type CallFormat = {
+  ok(data: unknown): string;
+  failed(cause: unknown, req: Request): CallFailure;
+  extra: readonly [string, string][];
+};
+export type CallFailure = { status: number; text: string; retryAfter?: number; failure: { code: string; reason: string } };
+
+const VARY: [string, string] = ["vary", "trpc-accept, accept"];
+
+/**
  * GET queries (`/trpc/a.b[,c.d…][?batch=1][&input=…]`) answered without the fetch adapter: the steps tRPC's
  * resolveResponse takes for them (one context, every call started at once with its middleware, getErrorShape,
  * the status from getHTTPStatusCode, responseMeta's headers, `Vary`), without its generic URL and request
@@ -38,12 +53,13 @@ export function directQueries(opts: DirectOptions) {
   const config = router._def._config;
   const prefix = `${endpoint}/`;
   const texts = new WeakMap<object, string>();
+  const batchTexts = new WeakMap<object, string>();
   const queries = new Map<string, AnyTRPCProcedure>();
   for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, AnyTRPCProcedure>)) {
     if (procedure._def.type === "query") queries.set(path, procedure);
   }
 
-  return (c: HonoContext<AppEnv>): Promise<Response> | null => {
+  const direct = (c: HonoContext<AppEnv>): Promise<Response> | null => {
     const req = c.req.raw;
     const headers = req.headers;
     if (req.method !== "GET" || !c.req.path.startsWith(prefix)) return null;
@@ -127,21 +143,49 @@ export function directQueries(opts: DirectOptions) {
       ctx, paths: calls.map((call) => call.path), data: bodies, errors: errors.filter((e) => e !== undefined),
       eagerGeneration: false, type: "query",
     });
-    const extra: [string, string][] = [["vary", "trpc-accept, accept"]];
-    if (meta.headers) for (const pair of Object.entries(meta.headers)) extra.push(pair);
+    const extra: [string, string][] = [VARY];
+    if (meta.headers) for (const name in meta.headers) extra.push([name, meta.headers[name]!]);
     const failed = errors.some((e) => e !== undefined);
     const status = meta.status || (failed ? getHTTPStatusCode(bodies as never, errors as never) : 200);
     return jsonAnswer(c, bodyText(bodies, batch), status, extra);
   }
 
-  /** The answer's JSON; for one call whose data is shared (a cached feed page), made once per value. */
+  /**
+   * The format of one call to `path`, single or as a batch of one: what answer() writes when that call returns
+   * `data`, or fails with `cause` (reported to onError as settle() reports it; the failure noted as answerMeta notes
+   * it; Retry-After as answerMeta adds it when the rate-limit headers have none).
+   */
+  function format(path: string, batch: boolean): CallFormat {
+    return {
+      ok: (data) => bodyText([{ result: { data } }], batch),
+      failed(cause, req) {
+        const error = cause instanceof AppError ? toTrpc(cause) : getTRPCErrorFromUnknown(cause);
+        opts.onError({ error, path, input: undefined, ctx: undefined, type: "query", req });
+        const body = { error: getErrorShape({ config, ctx: undefined, error, input: undefined, path, type: "query" }) };
+        const app = error.cause instanceof AppError ? error.cause : undefined;
+        return {
+          status: getHTTPStatusCode([body] as never, [error] as never),
+          text: bodyText([body], batch),
+          retryAfter: app?.retryAfter ? app.retryAfter : undefined,
+          failure: { code: app?.code ?? error.code, reason: app?.message ?? error.code },
+        };
+      },
+      extra: [VARY],
+    };
+  }
+
+  return { direct, format };
+
+  /** The answer's JSON; for one call whose data is shared (a cached feed page), made once per value and shape. */
   function bodyText(bodies: unknown[], batch: boolean): string {
-    if (batch) return JSON.stringify(transformTRPCResponse(config, bodies as never));
+    const text = (value: unknown) => JSON.stringify(transformTRPCResponse(config, value as never));
+    if (bodies.length !== 1) return text(bodies);
     const only = bodies[0] as { result?: { data: unknown } };
     const data = only.result?.data;
-    if (!isShared(data)) return JSON.stringify(transformTRPCResponse(config, only as never));
-    let text = texts.get(data);
-    if (text === undefined) texts.set(data, (text = JSON.stringify(transformTRPCResponse(config, only as never))));
-    return text;
+    if (!isShared(data)) return text(batch ? bodies : only);
+    const memo = batch ? batchTexts : texts;
+    let hit = memo.get(data);
+    if (hit === undefined) memo.set(data, (hit = text(batch ? bodies : only)));
+    return hit;
   }
 }

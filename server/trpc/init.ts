@@ -70,7 +70,7 @@ export const router = t.router;
 const unchanged = <T>() => undefined as unknown as T;
 
 /** Core's AppError as the tRPC error with the matching code (and so the matching HTTP status). */
-const toTrpc = (cause: AppError) => new TRPCError({ code: trpcCode[cause.code], message: cause.message, cause });
+export const toTrpc = (cause: AppError) => new TRPCError({ code: trpcCode[cause.code], message: cause.message, cause });
 
 /** Core's AppError becomes the tRPC error with the matching code (and so the matching HTTP status). */
 const mapErrors = t.middleware(async ({ next }) => {

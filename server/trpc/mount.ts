@@ -88,7 +88,7 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
     onError,
   });
   // GET queries, single or batched (what clients send most), skip the fetch adapter: the same steps, see direct.ts.
-  const direct = directQueries({ router: appRouter, endpoint: "/trpc", maxBatchSize: MAX_BATCH, createContext, answerMeta, onError });
+  const { direct, format } = directQueries({ router: appRouter, endpoint: "/trpc", maxBatchSize: MAX_BATCH, createContext, answerMeta, onError });
   app.use("/trpc/*", (c, next) => direct(c) ?? adapter(c, next));
-  return { direct, route: trpcRoute };
+  return { direct, format, route: trpcRoute };
 }

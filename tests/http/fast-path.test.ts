@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../../server/http/app.ts";
 import type { AppEnv } from "../../server/http/env.ts";
-import { createFastPath } from "../../server/http/fast-path.ts";
+import { createFastPath, isHotTrpcCall } from "../../server/http/fast-path.ts";
 import { createRequestIds } from "../../server/observability/request-id.ts";
 import { mountTrpc } from "../../server/trpc/mount.ts";
 import { createHarness, listen } from "../support/harness.ts";
@@ -230,6 +230,99 @@ describe("GET tRPC queries through the fast path", () => {
     expect(await both("/trpc/auth.me")).toMatchObject({ status: 401, body: { error: { json: { data: { code: "UNAUTHORIZED" } } } } });
   });
 
+  // auth.me and articles.latest, as tRPC's client spells them, are decided by the fast path itself (the hot routes'
+  // steps, tRPC's shapes); the app answers them through tRPC's procedure machinery. Every outcome must match.
+  const enc = (v: unknown) => encodeURIComponent(JSON.stringify(v));
+  const undef = { json: null, meta: { values: ["undefined"], v: 1 } };
+  const HOT_CALLS = [
+    "/trpc/auth.me", `/trpc/auth.me?input=${enc(undef)}`, "/trpc/auth.me?batch=1", `/trpc/auth.me?batch=1&input=${enc({ 0: undef })}`,
+    "/trpc/articles.latest", `/trpc/articles.latest?input=${enc({ json: { limit: 2 } })}`, `/trpc/articles.latest?input=${enc({ json: {} })}`,
+    `/trpc/articles.latest?batch=1&input=${enc({ 0: { json: { limit: 100 } } })}`, `/trpc/articles.latest?batch=1&input=${enc({ 0: undef })}`,
+  ];
+
+  test("hot calls: every spelling tRPC's client sends, with a key, a JWT, no credential and bad ones", async () => {
+    const admin = await h.signUp("admin");
+    for (let i = 0; i < 3; i++) {
+      await h.request("/api/v1/articles", { method: "POST", token: admin.token, json: { title: `A${i}`, url: `https://e.com/${i}`, source: "S", publishedAt: new Date(Date.UTC(2026, 0, i + 1)).toISOString() } });
+    }
+    const { u, k } = await userWithKey();
+    const revoked = await h.createKey(u.token, { name: "r" });
+    await h.request(`/api/keys/${revoked.id}`, { method: "DELETE", token: u.token });
+    const writeOnly = await h.createKey(admin.token, { name: "w", scopes: ["articles:write"] });
+    const fenced = (await userWithKey({ name: "f", allowedIps: ["203.0.113.0/24"] })).k;
+    const credentials: [string, Record<string, string>, number, number][] = [
+      // name, headers, status of auth.me, status of articles.latest
+      ["key", { "x-api-key": k.key }, 200, 200],
+      ["JWT", { authorization: `Bearer ${u.token}` }, 200, 200],
+      ["none", {}, 401, 401],
+      ["bad token", { authorization: "Bearer nope" }, 401, 401],
+      ["unknown key", { "x-api-key": k.key.slice(0, -4) + "aaaa" }, 401, 401],
+      ["revoked key", { "x-api-key": revoked.key }, 401, 401],
+      ["write-only key", { "x-api-key": writeOnly.key }, 200, 403],
+      ["allowlisted key from elsewhere", { "x-api-key": fenced.key }, 403, 403],
+    ];
+    for (const target of HOT_CALLS) {
+      expect(isHotTrpcCall(target)).toBe(true);
+      for (const [name, headers, me, latest] of credentials) {
+        const got = await both(target, headers);
+        const want = target.includes("auth.me") ? me : latest;
+        // Bad credentials (and keys used from outside their allowlist) from one address soon meet the invalid-use
+        // throttle: a 429 then, from both doors alike.
+        const allowed = (want === 401 && name !== "none") || name.startsWith("allowlisted") ? [want, 429] : [want];
+        expect({ target, name, allowed: allowed.includes(got.status) }).toEqual({ target, name, allowed: true });
+      }
+    }
+    const single = await both(`/trpc/articles.latest?input=${enc({ json: { limit: 2 } })}`, { "x-api-key": k.key });
+    expect(single).toMatchObject({ body: { result: { data: { json: [{ title: "A2" }, { title: "A1" }] } } }, headers: { vary: "trpc-accept, accept", "x-ratelimit-limit": "100" } });
+    const batch = await both(`/trpc/articles.latest?batch=1&input=${enc({ 0: undef })}`, { "x-api-key": k.key });
+    expect(batch.body).toMatchObject([{ result: { data: { json: [{ title: "A2" }, { title: "A1" }, { title: "A0" }] } } }]);
+    const forbidden = await both("/trpc/articles.latest?batch=1", { "x-api-key": writeOnly.key });
+    expect(forbidden).toMatchObject({ status: 403, body: [{ error: { json: { data: { code: "FORBIDDEN" } } } }], headers: { "x-ratelimit-limit": "100" } });
+    // Other spellings of the same call are the generic door's, which reads them as tRPC does.
+    for (const other of [`/trpc/auth.me?input=${enc({ json: {} })}`, `/trpc/articles.latest?input=${enc({ json: { limit: "2" } })}`, "/trpc/articles.latest?input=%7b%7d"]) {
+      expect(isHotTrpcCall(other)).toBe(false);
+    }
+  });
+
+  test("hot calls: a rate-limited key, a spent quota, refunds and usage counts, and the log lines", async () => {
+    const admin = await h.signUp("admin");
+    const limited = (await userWithKey()).k;
+    await h.request(`/api/admin/api-keys/${limited.id}`, { method: "PUT", token: admin.token, json: { rateLimit: 1 } });
+    expect((await fast(request("/trpc/auth.me?batch=1", { "x-api-key": limited.key }))!).status).toBe(200);
+    const refused = await both("/trpc/auth.me?batch=1", { "x-api-key": limited.key });
+    expect(refused).toMatchObject({ status: 429, body: [{ error: { json: { data: { code: "TOO_MANY_REQUESTS", retryAfter: 60 } } } }], headers: { "retry-after": "60" } });
+
+    // Two quota keys, one asked through each door, the same sequence: the same answers, units and usage.
+    const make = () => h.createKey(admin.token, { name: "q", scopes: ["articles:write"], quota: { limit: 2, period: "day" } });
+    const [a, b] = [await make(), await make()];
+    const seq = ["/trpc/auth.me", "/trpc/articles.latest", "/trpc/auth.me?batch=1", "/trpc/articles.latest?batch=1", "/trpc/auth.me"];
+    const answers = async (door: (path: string, key: string, id: string) => Response | Promise<Response>, key: { key: string; id: string }) => {
+      const out: unknown[] = [];
+      for (const [i, path] of seq.entries()) {
+        const res = await door(path, key.key, `q-${i}`);
+        const text = (await res.text()).replaceAll(key.id, "(id)").replaceAll(key.key.slice(0, 8), "(prefix)");
+        out.push([path, res.status, res.headers.get("x-quota-remaining"), res.headers.get("retry-after"), text]);
+      }
+      return out;
+    };
+    const viaFast = await answers((path, key, id) => fast(request(path, { "x-api-key": key, "x-request-id": `f${id}` }))!, a);
+    const viaApp = await answers((path, key, id) => app.request(path, { headers: { "x-api-key": key, "x-request-id": `a${id}` } }), b);
+    expect(viaFast).toEqual(viaApp);
+    expect(viaFast.map((r) => (r as unknown[]).slice(1, 3))).toEqual([[200, "1"], [403, "1"], [200, "0"], [429, "0"], [429, "0"]]);
+    const usage = async (id: string) => ((await (await h.request(`/api/admin/api-keys/${id}/usage`, { token: admin.token })).json()) as { data: { totals: unknown } }).data.totals;
+    expect(await usage(a.id)).toEqual(await usage(b.id));
+    expect(await usage(a.id)).toMatchObject({ ok: 2, forbidden: 1, quotaExceeded: 2 });
+    const lines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    for (const i of seq.keys()) {
+      const line = (door: string) => {
+        const { time: _t, ms: _m, requestId: _r, keyId: _k, keyPrefix: _p, ...rest } = lines.find((l) => l.requestId === `${door}q-${i}`);
+        return rest;
+      };
+      expect(line("f")).toEqual(line("a"));
+    }
+    expect(lines.find((l) => l.requestId === "fq-3")).toMatchObject({ route: "/trpc/articles.latest", status: 429, code: "QUOTA_EXCEEDED" });
+  });
+
   test("the access-log line names the procedures; unknown ones and cookies are the app's", async () => {
     const { k } = await userWithKey();
     await fast(request("/trpc/auth.me", { "x-api-key": k.key, "x-request-id": "t-1" }));
@@ -298,8 +391,11 @@ describe("what the fast path leaves to the app", () => {
     limits.headers = () => {
       throw new Error("boom");
     };
-    const quick = await fast(request("/trpc/auth.me", { "x-api-key": k.key, "x-request-id": "boom-f" }))!;
-    const plain = await app.request("/trpc/auth.me", { headers: { "x-api-key": k.key, "x-request-id": "boom-a" } });
+    // An input spelling the hot calls do not take, so tRPC's own door answers it on both sides.
+    const target = `/trpc/auth.me?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`;
+    expect(isHotTrpcCall(target)).toBe(false);
+    const quick = await fast(request(target, { "x-api-key": k.key, "x-request-id": "boom-f" }))!;
+    const plain = await app.request(target, { headers: { "x-api-key": k.key, "x-request-id": "boom-a" } });
     expect(await read(quick)).toEqual(await read(plain));
     expect(quick.status).toBe(500);
     const logs = h.logs.map((l) => JSON.parse(l));

@@ -140,7 +140,7 @@ describe("tRPC GET queries answer exactly as through the adapter", () => {
 
 describe("which requests take the direct path", () => {
   test("GET queries, single or batched; everything else falls through to the adapter", async () => {
-    const direct = directQueries({
+    const { direct } = directQueries({
       router: appRouter, endpoint: "/trpc", maxBatchSize: 50,
       createContext: async (c) => ({ core: h.core, principal: null, authError: null, clientIp: c.get("clientIp"), rate: {} }),
       answerMeta: () => ({}), onError: () => {},
