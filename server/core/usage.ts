@@ -30,11 +30,6 @@ export function admittedOutcome(status: number): UsageOutcome {
   return status === 403 ? "forbidden" : status === 404 ? "notFound" : "ok";
 }
 
-/** The outcome of a request the key was admitted for, from the AppError code it failed with (if any). */
-export function outcomeOfCode(code: string | undefined): UsageOutcome {
-  return code === "FORBIDDEN" ? "forbidden" : code === "NOT_FOUND" ? "notFound" : "ok";
-}
-
 /** Per-key usage: counted in memory on the request path, written behind, rolled up and pruned; read by owners and admins. */
 export function createUsage(deps: CoreDeps) {
   const { db, work, clock, logger } = deps;

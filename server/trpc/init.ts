@@ -1,11 +1,10 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { admitKey, settleKey, type Admission } from "../auth/key-admission.ts";
 import { requireAdmin, requireAuth, requireJwt, requireScope, type Principal } from "../auth/principal.ts";
 import type { Core } from "../core/index.ts";
-import type { QuotaState } from "../core/quotas.ts";
-import type { Decision } from "../core/ratelimit/bucket.ts";
 import type { Scope } from "../core/schemas.ts";
-import { outcomeOfCode } from "../core/usage.ts";
-import { AppError, issueDetails, tooManyRequests } from "../errors.ts";
+import { AppError, issueDetails } from "../errors.ts";
 import { transformer } from "./transformer.ts";
 
 export type Context = {
@@ -14,8 +13,8 @@ export type Context = {
   /** A credential that failed to resolve: raised by procedures that need one, ignored by public ones. */
   authError: AppError | null;
   clientIp: string;
-  /** The latest rate-limit decision in this request, for the response headers. */
-  rate: { last?: Decision; quota?: QuotaState };
+  /** The rate-limit and quota headers of the latest key charge in this request (settling may update them). */
+  rate: { headers?: Record<string, string> };
   /** List items this request may still return, the turn its next list call waits for (see `page`), usage points so far. */
   batch?: { itemsLeft: number; lane: Promise<unknown>; points?: number };
   /** Tells the access log why the request failed (set by the HTTP mount; absent for in-process callers). */
@@ -79,25 +78,30 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Each call authenticated by a key spends a token (and a quota unit), including every call inside a batch. */
-async function chargeKey(ctx: Context): Promise<QuotaState | null> {
+/**
+ * Each call authenticated by a key is admitted as a REST request is (auth/key-admission.ts): a token and a quota
+ * unit spent, a refusal counted and thrown; every call inside a batch too. Null for other principals.
+ */
+async function chargeKey(ctx: Context): Promise<Admission | null> {
   const p = ctx.principal;
   if (p?.via !== "apiKey") return null;
-  const d = await ctx.core.limits.charge(p);
-  ctx.rate.last = d;
-  const quota = p.quota ? await ctx.core.quotas.take(p.keyId!, p.quota, d.allowed) : null;
-  if (quota) ctx.rate.quota = quota;
-  if (!d.allowed || (quota && !quota.allowed)) ctx.core.usage.count(p.keyId!, d.allowed ? "quotaExceeded" : "rateLimited");
-  if (!d.allowed) throw tooManyRequests(d.retryAfter, "Rate limit exceeded");
-  if (quota && !quota.allowed) throw ctx.core.quotas.exceeded(quota);
-  return quota;
+  const admission = await admitKey(ctx.core, p);
+  ctx.rate.headers = admission.headers;
+  if (admission.refused) throw admission.refused;
+  return admission;
+}
+
+/**
+ * The HTTP status a call's error answers with, as settleKey reads a REST answer's: an AppError's own, also where a
+ * failed step's result wraps it in a TRPCError.
+ */
+function statusOf(e: unknown): number {
+  const cause = e instanceof TRPCError ? e.cause : e;
+  if (cause instanceof AppError) return cause.status;
+  return e instanceof TRPCError ? getHTTPStatusCodeFromError(e) : 500;
 }
 
 export const publicProcedure = t.procedure.use(mapErrors);
-
-/** The AppError code behind a thrown error or a failed call's TRPCError, if any. */
-const codeOf = (e: unknown): string | undefined =>
-  e instanceof AppError ? e.code : e instanceof TRPCError ? (e.cause instanceof AppError ? e.cause.code : e.code) : undefined;
 
 /**
  * The REST door's order: a procedure that takes keys charges the key first, then applies its rule (so a call
@@ -110,22 +114,19 @@ const gate = (check: (p: Principal | null) => Principal, opts: { keys: boolean }
     const ctx = given as Context;
     try {
       if (ctx.authError) throw ctx.authError;
-      const quota = opts.keys ? await chargeKey(ctx) : null;
-      // Only successful calls count against a quota: a call that fails gives its unit back.
-      const refund = async () => quota && (await ctx.core.quotas.refund(quota));
-      // Each call a key was charged for counts in its usage, by how it ended (a missing scope is `forbidden`).
-      const counted = (e?: unknown) => opts.keys && ctx.principal?.via === "apiKey" && ctx.core.usage.count(ctx.principal.keyId!, outcomeOfCode(codeOf(e)));
+      const admission = opts.keys ? await chargeKey(ctx) : null;
+      // Each call a key was admitted for counts in its usage by how it ended (a missing scope is `forbidden`), and
+      // a call that fails gives its quota unit back.
+      const settle = async (e?: unknown) => admission && (await settleKey(ctx.core, ctx.principal!, admission, e === undefined ? 200 : statusOf(e)));
       let result;
       try {
         check(ctx.principal); // returns ctx.principal itself, or throws
         result = await next({ ctx: unchanged<Context & { principal: Principal }>() });
       } catch (e) {
-        counted(e);
-        await refund();
+        await settle(e);
         throw e;
       }
-      counted(result.ok ? undefined : result.error);
-      if (!result.ok) await refund();
+      await settle(result.ok ? undefined : result.error);
       if (!result.ok && result.error.cause instanceof AppError) throw result.error.cause;
       return result;
     } catch (e) {

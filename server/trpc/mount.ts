@@ -63,8 +63,7 @@ export function mountTrpc(app: Hono<AppEnv>, core: Core) {
       const cause = first.cause instanceof AppError ? first.cause : undefined;
       context?.noteFailure?.({ code: cause?.code ?? first.code, reason: cause?.message ?? first.code });
     }
-    const headers: Record<string, string> = context?.rate.last ? core.limits.headers(context.rate.last) : {};
-    if (context?.rate.quota) Object.assign(headers, core.quotas.headers(context.rate.quota));
+    const headers: Record<string, string> = { ...context?.rate.headers };
     // A throttle's 429 (login, invalid keys) says when to come back, as it does over REST.
     let retryAfter = 0;
     for (const e of errors) if (e.cause instanceof AppError && e.cause.retryAfter) retryAfter = Math.max(retryAfter, e.cause.retryAfter);

@@ -386,13 +386,16 @@ describe("what the fast path leaves to the app", () => {
 
   test("a tRPC answer that fails unexpectedly is answered and logged as the app answers and logs it", async () => {
     const { k } = await userWithKey();
-    // A fault where the tRPC door builds its answer's headers (after the call), so its promise rejects.
-    const limits = h.core.limits as { headers: (...a: unknown[]) => unknown };
-    limits.headers = () => {
-      throw new Error("boom");
-    };
+    // A fault where the tRPC door writes its answer (after the call: the result cannot be serialized), so its
+    // promise rejects.
+    const articles = h.core.articles as { latest: (...a: unknown[]) => unknown };
+    articles.latest = () => ({
+      toJSON() {
+        throw new Error("boom");
+      },
+    });
     // An input spelling the hot calls do not take, so tRPC's own door answers it on both sides.
-    const target = `/trpc/auth.me?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`;
+    const target = `/trpc/articles.latest?input=${encodeURIComponent('{"json":{"limit": 3}}')}`;
     expect(isHotTrpcCall(target)).toBe(false);
     const quick = await fast(request(target, { "x-api-key": k.key, "x-request-id": "boom-f" }))!;
     const plain = await app.request(target, { headers: { "x-api-key": k.key, "x-request-id": "boom-a" } });
@@ -404,8 +407,9 @@ describe("what the fast path leaves to the app", () => {
       return rest;
     };
     expect(of("unhandled error", "boom-f")).toEqual(of("unhandled error", "boom-a"));
+    expect(of("unhandled error", "boom-f")).toMatchObject({ msg: "unhandled error", message: "boom" });
     expect(of("request", "boom-f")).toEqual(of("request", "boom-a"));
-    expect(of("request", "boom-f")).toMatchObject({ route: "/trpc/auth.me", status: 500, code: "INTERNAL" });
+    expect(of("request", "boom-f")).toMatchObject({ route: "/trpc/articles.latest", status: 500, code: "INTERNAL" });
   });
 
   test("on the wire: the same status line, headers and body bytes, odd request shapes included", async () => {
