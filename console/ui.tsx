@@ -120,3 +120,29 @@ export const when = (d: Date | null | undefined, none = "never") => (d ? dateFmt
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
+
+/** A table that stacks its rows on narrow screens (each cell shows its data-label); the caption is for screen readers. */
+export function StackTable(props: { caption: string; columns: string[]; actions?: boolean; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table className="stack">
+        <caption className="visually-hidden">{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+            {props.actions && (
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,13 +1,15 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
+import { FilterForm } from "../Filters.tsx";
+import { byCursor, PagedList } from "../PagedList.tsx";
 import { trpc } from "../trpc.ts";
-import { Empty, ErrorNote, Field, Spinner, when } from "../ui.tsx";
+import { Field, StackTable, when } from "../ui.tsx";
 import { ACTION_LABELS, ACTIONS, describeChanges, type AuditAction } from "./events.ts";
-import { LoadMore } from "./LoadMore.tsx";
 
 type Filters = { actor: string; action: string; targetId: string; subjectUserId: string; since: string; until: string };
 const none: Filters = { actor: "", action: "", targetId: "", subjectUserId: "", since: "", until: "" };
 const DAY = 24 * 60 * 60 * 1000;
+const COLUMNS = ["When", "Action", "Actor", "Target", "Address", "Changes"];
 
 /** A long id shown by its first 8 characters; the rest stays in the accessible name and the tooltip. */
 function Id({ id }: { id: string }) {
@@ -34,13 +36,7 @@ export function AdminAudit({ account }: { account?: string }) {
     since: filters.since ? new Date(`${filters.since}T00:00:00`) : null,
     until: filters.until ? new Date(new Date(`${filters.until}T00:00:00`).getTime() + DAY) : null,
   };
-  const list = useInfiniteQuery(trpc.admin.audit.infiniteQueryOptions(input, { getNextPageParam: (p) => p.nextCursor }));
-  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    setFilters(Object.fromEntries(Object.keys(none).map((k) => [k, String(f.get(k) ?? "").trim()])) as Filters);
-  };
+  const list = useInfiniteQuery(trpc.admin.audit.infiniteQueryOptions(input, byCursor));
   // A click on an actor or a target narrows the log to it.
   const narrow = (patch: Partial<Filters>) => setFilters({ ...filters, ...patch });
 
@@ -50,7 +46,8 @@ export function AdminAudit({ account }: { account?: string }) {
       <p className="lead">
         Every sign-in, account change and key change, newest first, with who did it, from which address and in which request.
       </p>
-      <form key={JSON.stringify(filters)} className="card filters" role="search" onSubmit={onSubmit} aria-label="Filter the audit log">
+      {/* A narrowing click changes the filters from outside the form: a new form shows them. */}
+      <FilterForm key={JSON.stringify(filters)} label="Filter the audit log" submit="Filter" none={none} onApply={setFilters}>
         <Field label="Actor" name="actor" defaultValue={filters.actor} hint="A user id, or cli, system, anonymous" />
         <div className="field">
           <label htmlFor="audit-action">Action</label>
@@ -67,89 +64,61 @@ export function AdminAudit({ account }: { account?: string }) {
         <Field label="Account id" name="subjectUserId" defaultValue={filters.subjectUserId} hint="Everything about this user" />
         <Field label="From" name="since" type="date" defaultValue={filters.since} />
         <Field label="To" name="until" type="date" defaultValue={filters.until} />
-        <p className="row">
-          <button type="submit" className="primary">
-            Filter
-          </button>
-          <button type="reset" onClick={() => setFilters(none)}>
-            Clear
-          </button>
-        </p>
-      </form>
-      {list.isPending ? (
-        <Spinner label="Loading the audit log" />
-      ) : list.isError ? (
-        <ErrorNote error={list.error} />
-      ) : rows.length === 0 ? (
-        <Empty>No event matches these filters.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="stack">
-            <caption className="visually-hidden">Audit events, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Target</th>
-                <th scope="col">Address</th>
-                <th scope="col">Changes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((e) => (
-                <tr key={e.id}>
-                  <th scope="row" data-label="When">
-                    <time dateTime={e.at.toISOString()}>{when(e.at)}</time>
-                  </th>
-                  <td data-label="Action">
-                    <code>{e.action}</code>
-                    <span className="visually-hidden"> ({ACTION_LABELS[e.action]})</span>
-                  </td>
-                  <td data-label="Actor" className="mono">
+      </FilterForm>
+      <PagedList query={list} what="events" loading="Loading the audit log" empty="No event matches these filters.">
+        {(rows) => (
+          <StackTable caption="Audit events, newest first" columns={COLUMNS}>
+            {rows.map((e) => (
+              <tr key={e.id}>
+                <th scope="row" data-label="When">
+                  <time dateTime={e.at.toISOString()}>{when(e.at)}</time>
+                </th>
+                <td data-label="Action">
+                  <code>{e.action}</code>
+                  <span className="visually-hidden"> ({ACTION_LABELS[e.action]})</span>
+                </td>
+                <td data-label="Actor" className="mono">
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => narrow({ actor: e.actor })}
+                    aria-label={e.actor}
+                    title={`${e.actor}: show only this actor`}
+                  >
+                    <Id id={e.actor} />
+                  </button>
+                </td>
+                <td data-label="Target" className="mono">
+                  {e.targetId ? (
                     <button
                       type="button"
                       className="link"
-                      onClick={() => narrow({ actor: e.actor })}
-                      aria-label={e.actor}
-                      title={`${e.actor}: show only this actor`}
+                      onClick={() => narrow({ targetId: e.targetId! })}
+                      aria-label={`${e.targetType} ${e.targetId}`}
+                      title={`${e.targetId}: show only this target`}
                     >
-                      <Id id={e.actor} />
+                      {e.targetType} <Id id={e.targetId} />
                     </button>
-                  </td>
-                  <td data-label="Target" className="mono">
-                    {e.targetId ? (
-                      <button
-                        type="button"
-                        className="link"
-                        onClick={() => narrow({ targetId: e.targetId! })}
-                        aria-label={`${e.targetType} ${e.targetId}`}
-                        title={`${e.targetId}: show only this target`}
-                      >
-                        {e.targetType} <Id id={e.targetId} />
-                      </button>
-                    ) : (
-                      "—"
-                    )}
-                  </td>
-                  <td data-label="Address" className="mono">
-                    {e.ip ?? "—"}
-                    {e.requestId && (
-                      <small className="meta request" title={e.requestId}>
-                        request <Id id={e.requestId} />
-                      </small>
-                    )}
-                  </td>
-                  <td data-label="Changes" className="changes">
-                    {describeChanges(e.changes) || "—"}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <LoadMore query={list} what="events" />
+                  ) : (
+                    "—"
+                  )}
+                </td>
+                <td data-label="Address" className="mono">
+                  {e.ip ?? "—"}
+                  {e.requestId && (
+                    <small className="meta request" title={e.requestId}>
+                      request <Id id={e.requestId} />
+                    </small>
+                  )}
+                </td>
+                <td data-label="Changes" className="changes">
+                  {describeChanges(e.changes) || "—"}
+                </td>
+              </tr>
+            ))}
+          </StackTable>
+        )}
+      </PagedList>
     </section>
   );
 }

@@ -1,68 +1,55 @@
 import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { LiveFilters, StatusChoice } from "../Filters.tsx";
+import { byCursor, PagedList } from "../PagedList.tsx";
 import { queryClient, trpc } from "../trpc.ts";
-import { ConfirmButton, Empty, ErrorNote, Spinner } from "../ui.tsx";
+import { ConfirmButton, ErrorNote } from "../ui.tsx";
 import { KeyTable, type KeyRow } from "./KeyTable.tsx";
 import { RollKey } from "./RollKey.tsx";
-import { LoadMore } from "./LoadMore.tsx";
 
 /** Every user's keys: filter, deactivate or reactivate, set a key's own limit, delete. */
 export function AdminKeys() {
-  const [active, setActive] = useState<"" | "true" | "false">("");
-  const input = { limit: 25, isActive: active === "" ? null : active === "true" };
-  const list = useInfiniteQuery(trpc.admin.apiKeys.list.infiniteQueryOptions(input, { getNextPageParam: (p) => p.nextCursor }));
+  const [isActive, setIsActive] = useState<boolean | null>(null);
+  const list = useInfiniteQuery(trpc.admin.apiKeys.list.infiniteQueryOptions({ limit: 25, isActive }, byCursor));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.admin.apiKeys.list.pathKey() });
   const update = useMutation(trpc.admin.apiKeys.update.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.admin.apiKeys.delete.mutationOptions({ onSuccess: refresh }));
-  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
     <section aria-labelledby="allkeys-title">
       <h1 id="allkeys-title">All keys</h1>
       <p className="lead">A deactivated key is refused at once and its owner sees it as deactivated; deleting removes it for good.</p>
-      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter keys">
-        <label>
-          Status{" "}
-          <select value={active} onChange={(e) => setActive(e.target.value as typeof active)}>
-            <option value="">Any</option>
-            <option value="true">Active</option>
-            <option value="false">Deactivated</option>
-          </select>
-        </label>
-      </form>
+      <LiveFilters label="Filter keys">
+        <StatusChoice value={isActive} onChange={setIsActive} />
+      </LiveFilters>
       <ErrorNote error={update.error ?? remove.error} />
-      {list.isPending ? (
-        <Spinner label="Loading keys" />
-      ) : list.isError ? (
-        <ErrorNote error={list.error} />
-      ) : rows.length === 0 ? (
-        <Empty>No key matches this filter.</Empty>
-      ) : (
-        <KeyTable
-          rows={rows}
-          owner
-          base="admin/keys"
-          caption="Every user's API keys"
-          action={(k) => (
-            <span className="row">
-              <button type="button" disabled={update.isPending} onClick={() => update.mutate({ id: k.id, data: { isActive: !k.isActive } })}>
-                {k.isActive ? "Deactivate" : "Reactivate"}
-                <span className="visually-hidden"> {k.name}</span>
-              </button>
-              <RollKey k={k} admin />
-              <Relimit k={k} busy={update.isPending} onSave={(rateLimit) => update.mutate({ id: k.id, data: { rateLimit } })} />
-              <ConfirmButton
-                label="Delete"
-                question={`Delete “${k.name}” for good?`}
-                confirmLabel="Yes, delete"
-                busy={remove.isPending}
-                onConfirm={() => remove.mutate({ id: k.id })}
-              />
-            </span>
-          )}
-        />
-      )}
-      <LoadMore query={list} what="keys" />
+      <PagedList query={list} what="keys" loading="Loading keys" empty="No key matches this filter.">
+        {(rows) => (
+          <KeyTable
+            rows={rows}
+            owner
+            base="admin/keys"
+            caption="Every user's API keys"
+            action={(k) => (
+              <span className="row">
+                <button type="button" disabled={update.isPending} onClick={() => update.mutate({ id: k.id, data: { isActive: !k.isActive } })}>
+                  {k.isActive ? "Deactivate" : "Reactivate"}
+                  <span className="visually-hidden"> {k.name}</span>
+                </button>
+                <RollKey k={k} admin />
+                <Relimit k={k} busy={update.isPending} onSave={(rateLimit) => update.mutate({ id: k.id, data: { rateLimit } })} />
+                <ConfirmButton
+                  label="Delete"
+                  question={`Delete “${k.name}” for good?`}
+                  confirmLabel="Yes, delete"
+                  busy={remove.isPending}
+                  onConfirm={() => remove.mutate({ id: k.id })}
+                />
+              </span>
+            )}
+          />
+        )}
+      </PagedList>
     </section>
   );
 }

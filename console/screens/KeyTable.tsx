@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { when } from "../ui.tsx";
+import { StackTable, when } from "../ui.tsx";
 
 export type KeyRow = {
   id: string;
@@ -55,59 +55,40 @@ function RollLink({ k, rows, base }: { k: KeyRow; rows: KeyRow[]; base: string }
 export function KeyTable({
   rows, caption, action, owner, base = "keys",
 }: { rows: KeyRow[]; caption: string; action: (k: KeyRow) => ReactNode; owner?: boolean; base?: string }) {
+  const columns = ["Name", ...(owner ? ["Owner"] : []), "Key", "Scopes", "Limit", "Created", "Last used", "Status"];
   return (
-    <div className="table-wrap">
-      <table className="stack">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            {owner && <th scope="col">Owner</th>}
-            <th scope="col">Key</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Limit</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
+    <StackTable caption={caption} columns={columns} actions>
+      {rows.map((k) => {
+        const status = keyStatus(k);
+        return (
+          <tr key={k.id} data-key-id={k.id}>
+            <th scope="row" data-label="Name">
+              <a href={`#/${base}/${encodeURIComponent(k.id)}`} aria-label={`${k.name} (${keyLabel(k)}): details`}>
+                {k.name}
+              </a>
             </th>
+            {owner && <td data-label="Owner">{k.userEmail}</td>}
+            <td data-label="Key">
+              <code>{keyLabel(k)}</code>
+            </td>
+            <td data-label="Scopes">{k.scopes.join(", ")}</td>
+            <td data-label="Limit">{k.rateLimit ? `${k.rateLimit}/min` : "default"}</td>
+            <td data-label="Created">{when(k.createdAt)}</td>
+            <td data-label="Last used">{when(k.lastUsedAt)}</td>
+            <td data-label="Status">
+              <span className={`status ${status.tone}`}>{status.label}</span>
+              {k.expiresAt && (status.label === "Active" || status.label === "Rolled") && (
+                <small className="hint"> until {when(k.expiresAt)}</small>
+              )}
+              {k.revokedAt && <small className="hint"> {when(k.revokedAt)}{k.revokedReason ? `: ${k.revokedReason}` : ""}</small>}
+              <RollLink k={k} rows={rows} base={base} />
+            </td>
+            <td data-label="Actions" className="actions">
+              {action(k)}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map((k) => {
-            const status = keyStatus(k);
-            return (
-              <tr key={k.id} data-key-id={k.id}>
-                <th scope="row" data-label="Name">
-                  <a href={`#/${base}/${encodeURIComponent(k.id)}`} aria-label={`${k.name} (${keyLabel(k)}): details`}>
-                    {k.name}
-                  </a>
-                </th>
-                {owner && <td data-label="Owner">{k.userEmail}</td>}
-                <td data-label="Key">
-                  <code>{keyLabel(k)}</code>
-                </td>
-                <td data-label="Scopes">{k.scopes.join(", ")}</td>
-                <td data-label="Limit">{k.rateLimit ? `${k.rateLimit}/min` : "default"}</td>
-                <td data-label="Created">{when(k.createdAt)}</td>
-                <td data-label="Last used">{when(k.lastUsedAt)}</td>
-                <td data-label="Status">
-                  <span className={`status ${status.tone}`}>{status.label}</span>
-                  {k.expiresAt && (status.label === "Active" || status.label === "Rolled") && (
-                    <small className="hint"> until {when(k.expiresAt)}</small>
-                  )}
-                  {k.revokedAt && <small className="hint"> {when(k.revokedAt)}{k.revokedReason ? `: ${k.revokedReason}` : ""}</small>}
-                  <RollLink k={k} rows={rows} base={base} />
-                </td>
-                <td data-label="Actions" className="actions">
-                  {action(k)}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </StackTable>
   );
 }

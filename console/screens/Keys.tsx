@@ -1,11 +1,11 @@
 import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { useState } from "react";
+import { byCursor, PagedList } from "../PagedList.tsx";
 import { queryClient, trpc } from "../trpc.ts";
-import { ConfirmButton, Empty, ErrorNote, Spinner } from "../ui.tsx";
+import { ConfirmButton, ErrorNote } from "../ui.tsx";
 import { CreateKey, type CreatedKey, NewKeyPanel } from "./CreateKey.tsx";
 import { KeyTable } from "./KeyTable.tsx";
 import { RollKey } from "./RollKey.tsx";
-import { LoadMore } from "./LoadMore.tsx";
 
 const PAGE = 25;
 
@@ -14,10 +14,9 @@ export function Keys() {
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [withRevoked, setWithRevoked] = useState(false);
   const input = withRevoked ? { limit: PAGE, includeRevoked: true } : { limit: PAGE };
-  const list = useInfiniteQuery(trpc.keys.list.infiniteQueryOptions(input, { getNextPageParam: (p) => p.nextCursor }));
+  const list = useInfiniteQuery(trpc.keys.list.infiniteQueryOptions(input, byCursor));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.keys.list.pathKey() });
   const revoke = useMutation(trpc.keys.revoke.mutationOptions({ onSuccess: refresh }));
-  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
     <section aria-labelledby="keys-title">
@@ -36,33 +35,28 @@ export function Keys() {
         keys and rolled keys whose overlap has ended
       </label>
       <ErrorNote error={revoke.error} />
-      {list.isPending ? (
-        <Spinner label="Loading your keys" />
-      ) : list.isError ? (
-        <ErrorNote error={list.error} />
-      ) : rows.length === 0 ? (
-        <Empty>No keys yet. Create one above to call the API from a program.</Empty>
-      ) : (
-        <KeyTable
-          rows={rows}
-          caption="Your API keys"
-          action={(k) => (
-            <span className="row">
-              <RollKey k={k} />
-              {!k.revokedAt && (
-                <ConfirmButton
-                  label="Revoke"
-                  question={`Revoke “${k.name}”? Programs using it stop working at once.`}
-                  confirmLabel="Yes, revoke"
-                  busy={revoke.isPending}
-                  onConfirm={() => revoke.mutate({ id: k.id })}
-                />
-              )}
-            </span>
-          )}
-        />
-      )}
-      <LoadMore query={list} what="keys" />
+      <PagedList query={list} what="keys" loading="Loading your keys" empty="No keys yet. Create one above to call the API from a program.">
+        {(rows) => (
+          <KeyTable
+            rows={rows}
+            caption="Your API keys"
+            action={(k) => (
+              <span className="row">
+                <RollKey k={k} />
+                {!k.revokedAt && (
+                  <ConfirmButton
+                    label="Revoke"
+                    question={`Revoke “${k.name}”? Programs using it stop working at once.`}
+                    confirmLabel="Yes, revoke"
+                    busy={revoke.isPending}
+                    onConfirm={() => revoke.mutate({ id: k.id })}
+                  />
+                )}
+              </span>
+            )}
+          />
+        )}
+      </PagedList>
     </section>
   );
 }

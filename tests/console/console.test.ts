@@ -273,6 +273,40 @@ describe("administration in the console", () => {
     await context.close();
   }, SLOW);
 
+  test("filters: users narrow by status and role as they are chosen; the feed's search applies on submit and Clear brings the feed back", async () => {
+    const email = `cy-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    await cookieSession(email);
+    const { context, blocked } = await adminContext();
+    const page = await context.newPage();
+    await page.goto("/#/admin/users");
+    const user = page.getByRole("row", { name: new RegExp(email) });
+    const admin = page.getByRole("row", { name: new RegExp(ADMIN.email) });
+    const filters = page.getByRole("form", { name: "Filter users" });
+    await user.getByRole("button", { name: /Deactivate/ }).click();
+    await user.getByRole("button", { name: /Reactivate/ }).waitFor();
+    await filters.getByLabel("Status").selectOption("false");
+    await user.waitFor();
+    expect(await admin.count()).toBe(0);
+    await filters.getByLabel("Status").selectOption("true");
+    await filters.getByLabel("Role").selectOption("admin");
+    await admin.waitFor();
+    expect(await user.count()).toBe(0);
+    const roles = await page.locator("td[data-label=Role] select").evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
+    expect(new Set(roles)).toEqual(new Set(["admin"]));
+
+    await page.goto("/#/articles");
+    const items = page.locator("ol.feed li");
+    await items.first().waitFor();
+    await page.getByLabel("Search", { exact: true }).fill("zqxjv");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.getByText("No article matches. Loosen the filters.").waitFor();
+    await page.getByRole("button", { name: "Clear" }).click();
+    await items.first().waitFor();
+    expect(await page.getByLabel("Search", { exact: true }).inputValue()).toBe("");
+    expect(blocked).toEqual([]);
+    await context.close();
+  }, SLOW);
+
   test("the feed loads more by cursor, opens an article, and an admin deletes it", async () => {
     const { context, blocked, token } = await adminContext();
     const page = await context.newPage();
