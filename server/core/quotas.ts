@@ -6,9 +6,13 @@ import type { quotaSchema, quotaStateSchema } from "./key-schemas.ts";
 
 export type Quota = z.infer<typeof quotaSchema>;
 export type QuotaRecord = z.infer<typeof quotaStateSchema>;
-/** Where a key's quota stands after this request; `spent` says whether this request took a unit. */
+/**
+ * Where a key's quota stands after this request; `spent` says whether this request took a unit, `from` the lease
+ * it came from (a refund goes back there).
+ */
 export type QuotaState = {
   keyId: string; limit: number; used: number; periodStart: number; resetAt: number; allowed: boolean; spent: boolean;
+  from: Lease | null;
 };
 
 // The last period worked out of each kind: every request of a key with a quota asks, and it changes once a day.
@@ -50,31 +54,27 @@ export function createQuotas(deps: CoreDeps) {
   // Worker processes sharing the file lease exactly what their waiting requests need (see quota-leases.ts), so
   // the quota stays exact across them; one process leases blocks.
   const leases = createQuotaLeases(deps, { exact: deps.pooled ?? false });
-  // The lease a request's unit came from, so a refund goes back where it was taken.
-  const spentFrom = new WeakMap<QuotaState, Lease>();
 
   return {
     /** Spends one unit when `admit` (the request passed its rate limit), else only reads where the quota stands. */
     take(keyId: string, quota: Quota, admit: boolean): QuotaState | Promise<QuotaState> {
       const period = quotaPeriod(clock.now(), quota.period);
-      const base = { keyId, limit: quota.limit, periodStart: period.start, resetAt: period.end };
+      // One object literal per request (every request of a key with a quota makes one).
+      const state = (used: number, allowed: boolean, from: Lease | null): QuotaState => ({
+        keyId, limit: quota.limit, used, periodStart: period.start, resetAt: period.end, allowed, spent: from !== null, from,
+      });
       if (admit) {
         // A unit from the lease in hand comes back at once (no promise); an empty lease waits for a lease job.
         const spent = leases.spend(keyId, quota, period);
-        const state = ({ used, lease }: { used: number; lease: Lease | null }): QuotaState => {
-          const s = { ...base, used, allowed: lease !== null, spent: lease !== null };
-          if (lease) spentFrom.set(s, lease);
-          return s;
-        };
-        return spent instanceof Promise ? spent.then(state) : state(spent);
+        return spent instanceof Promise ? spent.then(({ used, lease }) => state(used, lease !== null, lease)) : state(spent.used, spent.lease !== null, spent.lease);
       }
       const used = leases.seen(keyId, period.start);
-      return { ...base, used, allowed: used < quota.limit, spent: false };
+      return state(used, used < quota.limit, null);
     },
 
     async refund(state: QuotaState) {
       if (!state.spent) return;
-      leases.giveBack(spentFrom.get(state)!);
+      leases.giveBack(state.from!);
       state.used -= 1;
       state.spent = false;
     },
