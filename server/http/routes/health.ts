@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Core } from "../../core/index.ts";
+import { share } from "../../core/shared-values.ts";
 import type { AppEnv } from "../env.ts";
 import { responses } from "../envelope.ts";
 
@@ -11,12 +12,22 @@ const health = createRoute({
   ),
 });
 
+type Health = { status: "ok" | "degraded"; database: "ok" | "failing"; rateLimiter: "ok" | "degraded" };
+
+// The four answers there can be, shared: each one's envelope text is made once (http/frame.ts bodyText).
+const answers = new Map<string, Health>();
+
 /** What /api/health answers (the app's route and the fast path's). */
-export function healthOf(core: Core) {
+export function healthOf(core: Core): Health {
   const { limiter, work } = core.deps;
   const database = work.health();
-  const status = database === "ok" ? ("ok" as const) : ("degraded" as const);
-  return { status, database, rateLimiter: limiter.health() };
+  const rateLimiter = limiter.health();
+  const key = `${database} ${rateLimiter}`;
+  let health = answers.get(key);
+  if (!health) {
+    answers.set(key, (health = share({ status: database === "ok" ? "ok" : "degraded", database, rateLimiter })));
+  }
+  return health;
 }
 
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(health, (c) => {
