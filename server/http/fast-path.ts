@@ -71,6 +71,11 @@ export const isHotTrpcCall = (target: string) => HOT_TRPC.has(target);
 type Format = Pick<CallFormat, "ok"> & {
   failed(cause: unknown, req: Request, requestId: string, route: string): Failed;
   extra?: readonly [string, string][];
+  /**
+   * tRPC's door settles the call before it writes the result, and a result it cannot write rejects its answer,
+   * which the app's onError answers (the opaque 500, without the call's headers; see trpcQuery). REST writes first.
+   */
+  writesAfterSettling?: true;
 };
 type Failed = { status: number; text: string; retryAfter?: number; error?: AppError; failure?: { code: string; reason: string } };
 
@@ -101,7 +106,7 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
   const formats = new Map<HotCall, Format>();
   const formatOf = (call: HotCall, door: TrpcDoor): Format => {
     let format = formats.get(call);
-    if (!format) formats.set(call, (format = door.format(call.procedure, call.batch)));
+    if (!format) formats.set(call, (format = { ...door.format(call.procedure, call.batch), writesAfterSettling: true }));
     return format;
   };
 
@@ -152,7 +157,8 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     let admission: Admission | null = null;
     let failed: Failed | undefined;
     let status = 200;
-    let text: string;
+    let text = "";
+    let data: unknown;
     try {
       if (hot.auth) {
         const resolved = resolvePrincipal(core, {
@@ -169,7 +175,8 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
           if (admission.refused) throw admission.refused;
         }
       }
-      text = format.ok(hot.data(core, principal, limit));
+      data = hot.data(core, principal, limit);
+      if (!format.writesAfterSettling) text = format.ok(data);
     } catch (e) {
       failed = format.failed(e, req, requestId, route);
       status = failed.status;
@@ -178,6 +185,15 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     if (admission && !admission.refused) {
       const settled = settleKey(core, principal!, admission, status);
       if (settled) await settled;
+    }
+    if (format.writesAfterSettling && !failed) {
+      try {
+        text = format.ok(data);
+      } catch (e) {
+        const error = internal(e, requestId, UNMATCHED);
+        record?.(new Facts(requestId, principal, clientIp, error, undefined) as unknown as Observed, "GET", route, error.status, (performance.now() - started) / 1000);
+        return jsonResponse(JSON.stringify(errorBody(error)), error.status, requestId);
+      }
     }
     const res = jsonResponse(text, status, requestId);
     const headers = res.headers;
