@@ -159,16 +159,18 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     let status = 200;
     let text = "";
     let data: unknown;
+    let resolved = false;
     try {
       if (hot.auth) {
-        const resolved = resolvePrincipal(core, {
+        const resolving = resolvePrincipal(core, {
           authorization: h.get("authorization") ?? undefined,
           apiKey: h.get("x-api-key") ?? undefined,
           get clientIp() {
             return clientIp();
           },
         });
-        principal = resolved instanceof Promise ? await resolved : resolved;
+        principal = resolving instanceof Promise ? await resolving : resolving;
+        resolved = true;
         if (principal?.via === "apiKey") {
           const admitted = admitKey(core, principal);
           admission = admitted instanceof Promise ? await admitted : admitted;
@@ -179,6 +181,9 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
       if (!format.writesAfterSettling) text = format.ok(data);
     } catch (e) {
       failed = format.failed(e, req, requestId, route);
+      // tRPC's createContext rethrows what resolving throws that is not an AppError; answerMeta, then given no
+      // context, notes no failure (the log line's code is the status's).
+      if (!resolved && !(e instanceof AppError)) failed.failure = undefined;
       status = failed.status;
       text = failed.text;
     }

@@ -360,6 +360,27 @@ describe("GET tRPC queries through the fast path", () => {
     expect(logs.filter((l) => l.msg === "trpc error")).toEqual([]);
   });
 
+  test("hot calls: a credential check that fails unexpectedly is answered and logged as the generic door does", async () => {
+    const u = await h.signUp();
+    // createContext rethrows what is not an AppError: the calls fail with it, and answerMeta, with no context,
+    // notes no failure (the log line's code is then the status's).
+    (h.core.users as { authenticateToken: (token: string) => unknown }).authenticateToken = () => {
+      throw new Error("disk I/O error");
+    };
+    for (const [i, target] of ["/trpc/auth.me", "/trpc/articles.latest?batch=1"].entries()) {
+      const headers = { authorization: `Bearer ${u.token}` };
+      expect(await both(target, headers)).toMatchObject({ status: 500 });
+      await fast(request(target, { ...headers, "x-request-id": `ctx-f${i}` }));
+      await app.request(target, { headers: { ...headers, "x-request-id": `ctx-a${i}` } });
+      const line = (id: string) => {
+        const { time: _t, ms: _m, requestId: _r, ...rest } = h.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.requestId === id);
+        return rest;
+      };
+      expect(line(`ctx-f${i}`)).toEqual(line(`ctx-a${i}`));
+      expect(line(`ctx-f${i}`)).toMatchObject({ status: 500, code: "INTERNAL" });
+    }
+  });
+
   test("the access-log line names the procedures; unknown ones and cookies are the app's", async () => {
     const { k } = await userWithKey();
     await fast(request("/trpc/auth.me", { "x-api-key": k.key, "x-request-id": "t-1" }));
