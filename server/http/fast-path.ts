@@ -71,6 +71,11 @@ export const isHotTrpcCall = (target: string) => HOT_TRPC.has(target);
 type Format = Pick<CallFormat, "ok"> & {
   failed(cause: unknown, req: Request, requestId: string, route: string): Failed;
   extra?: readonly [string, string][];
+  /**
+   * tRPC's door settles the call before it writes the result, and a result it cannot write rejects its answer,
+   * which the app's onError answers (the opaque 500, without the call's headers; see trpcQuery). REST writes first.
+   */
+  writesAfterSettling?: true;
 };
 type Failed = { status: number; text: string; retryAfter?: number; error?: AppError; failure?: { code: string; reason: string } };
 
@@ -101,7 +106,7 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
   const formats = new Map<HotCall, Format>();
   const formatOf = (call: HotCall, door: TrpcDoor): Format => {
     let format = formats.get(call);
-    if (!format) formats.set(call, (format = door.format(call.procedure, call.batch)));
+    if (!format) formats.set(call, (format = { ...door.format(call.procedure, call.batch), writesAfterSettling: true }));
     return format;
   };
 
@@ -152,32 +157,48 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     let admission: Admission | null = null;
     let failed: Failed | undefined;
     let status = 200;
-    let text: string;
+    let text = "";
+    let data: unknown;
+    let resolved = false;
     try {
       if (hot.auth) {
-        const resolved = resolvePrincipal(core, {
+        const resolving = resolvePrincipal(core, {
           authorization: h.get("authorization") ?? undefined,
           apiKey: h.get("x-api-key") ?? undefined,
           get clientIp() {
             return clientIp();
           },
         });
-        principal = resolved instanceof Promise ? await resolved : resolved;
+        principal = resolving instanceof Promise ? await resolving : resolving;
+        resolved = true;
         if (principal?.via === "apiKey") {
           const admitted = admitKey(core, principal);
           admission = admitted instanceof Promise ? await admitted : admitted;
           if (admission.refused) throw admission.refused;
         }
       }
-      text = format.ok(hot.data(core, principal, limit));
+      data = hot.data(core, principal, limit);
+      if (!format.writesAfterSettling) text = format.ok(data);
     } catch (e) {
       failed = format.failed(e, req, requestId, route);
+      // tRPC's createContext rethrows what resolving throws that is not an AppError; answerMeta, then given no
+      // context, notes no failure (the log line's code is the status's).
+      if (!resolved && !(e instanceof AppError)) failed.failure = undefined;
       status = failed.status;
       text = failed.text;
     }
     if (admission && !admission.refused) {
       const settled = settleKey(core, principal!, admission, status);
       if (settled) await settled;
+    }
+    if (format.writesAfterSettling && !failed) {
+      try {
+        text = format.ok(data);
+      } catch (e) {
+        const error = internal(e, requestId, UNMATCHED);
+        record?.(new Facts(requestId, principal, clientIp, error, undefined) as unknown as Observed, "GET", route, error.status, (performance.now() - started) / 1000);
+        return jsonResponse(JSON.stringify(errorBody(error)), error.status, requestId);
+      }
     }
     const res = jsonResponse(text, status, requestId);
     const headers = res.headers;

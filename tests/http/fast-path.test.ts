@@ -323,6 +323,64 @@ describe("GET tRPC queries through the fast path", () => {
     expect(lines.find((l) => l.requestId === "fq-3")).toMatchObject({ route: "/trpc/articles.latest", status: 429, code: "QUOTA_EXCEEDED" });
   });
 
+  test("hot calls: a result that cannot be written is the app's 500, charged and counted as the generic door does", async () => {
+    const admin = await h.signUp("admin");
+    const make = () => h.createKey(admin.token, { name: "q", quota: { limit: 5, period: "day" } });
+    const [a, b] = [await make(), await make()];
+    // The generic door settles the call (200: the unit stays spent) before it writes the answer, and a write that
+    // throws rejects its answer: the app's onError then answers the opaque 500, without the call's headers.
+    const articles = h.core.articles as { latest: (...args: unknown[]) => unknown };
+    const latest = articles.latest;
+    articles.latest = () => ({
+      toJSON() {
+        throw new Error("boom");
+      },
+    });
+    expect(isHotTrpcCall("/trpc/articles.latest?batch=1")).toBe(true);
+    const quick = await fast(request("/trpc/articles.latest?batch=1", { "x-api-key": a.key, "x-request-id": "unw-f" }))!;
+    const plain = await app.request("/trpc/articles.latest?batch=1", { headers: { "x-api-key": b.key, "x-request-id": "unw-a" } });
+    expect(await read(quick)).toEqual(await read(plain));
+    expect(await read(await fast(request("/trpc/articles.latest", { "x-api-key": a.key }))!)).toMatchObject({ status: 500, body: { code: "INTERNAL" } });
+    await app.request("/trpc/articles.latest", { headers: { "x-api-key": b.key } });
+    articles.latest = latest;
+    const after = async (res: Response | Promise<Response>) => (await res).headers.get("x-quota-remaining");
+    expect(await after(fast(request("/trpc/auth.me", { "x-api-key": a.key }))!)).toBe("2");
+    expect(await after(app.request("/trpc/auth.me", { headers: { "x-api-key": b.key } }))).toBe("2");
+    const usage = async (id: string) => ((await (await h.request(`/api/admin/api-keys/${id}/usage`, { token: admin.token })).json()) as { data: { totals: unknown } }).data.totals;
+    expect(await usage(a.id)).toEqual(await usage(b.id));
+    const logs = h.logs.map((l) => JSON.parse(l));
+    const of = (msg: string, id: string) => {
+      const { time: _t, ms: _m, requestId: _r, stack: _s, keyId: _k, keyPrefix: _p, ...rest } = logs.find((l) => l.msg === msg && l.requestId === id) ?? {};
+      return rest;
+    };
+    expect(of("unhandled error", "unw-f")).toEqual(of("unhandled error", "unw-a"));
+    expect(of("unhandled error", "unw-f")).toMatchObject({ route: "(unmatched)", message: "boom" });
+    expect(of("request", "unw-f")).toEqual(of("request", "unw-a"));
+    expect(of("request", "unw-f")).toMatchObject({ route: "/trpc/articles.latest", status: 500, code: "INTERNAL" });
+    expect(logs.filter((l) => l.msg === "trpc error")).toEqual([]);
+  });
+
+  test("hot calls: a credential check that fails unexpectedly is answered and logged as the generic door does", async () => {
+    const u = await h.signUp();
+    // createContext rethrows what is not an AppError: the calls fail with it, and answerMeta, with no context,
+    // notes no failure (the log line's code is then the status's).
+    (h.core.users as { authenticateToken: (token: string) => unknown }).authenticateToken = () => {
+      throw new Error("disk I/O error");
+    };
+    for (const [i, target] of ["/trpc/auth.me", "/trpc/articles.latest?batch=1"].entries()) {
+      const headers = { authorization: `Bearer ${u.token}` };
+      expect(await both(target, headers)).toMatchObject({ status: 500 });
+      await fast(request(target, { ...headers, "x-request-id": `ctx-f${i}` }));
+      await app.request(target, { headers: { ...headers, "x-request-id": `ctx-a${i}` } });
+      const line = (id: string) => {
+        const { time: _t, ms: _m, requestId: _r, ...rest } = h.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.requestId === id);
+        return rest;
+      };
+      expect(line(`ctx-f${i}`)).toEqual(line(`ctx-a${i}`));
+      expect(line(`ctx-f${i}`)).toMatchObject({ status: 500, code: "INTERNAL" });
+    }
+  });
+
   test("the access-log line names the procedures; unknown ones and cookies are the app's", async () => {
     const { k } = await userWithKey();
     await fast(request("/trpc/auth.me", { "x-api-key": k.key, "x-request-id": "t-1" }));
