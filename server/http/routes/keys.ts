@@ -4,11 +4,13 @@ import { reportLeakInput, revokeInput, rollInput } from "../../core/key-schemas.
 import { createdKeySchema, createKeyInput, idParam, keyRecordSchema, keysQuery, rolledKeySchema } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody, responses } from "../envelope.ts";
-import { authenticate } from "../middleware.ts";
+import { authenticate, emptyBodyIsNoBody } from "../middleware.ts";
 
 const tags = ["API keys"];
 const security = [{ bearer: [] }];
 const middleware = authenticate({ keys: false, require: "jwt" });
+// Revoke and roll take an optional body: none, or an empty one with a JSON content type, means `{}`.
+const optionalBodyMiddleware = [middleware, emptyBodyIsNoBody] as const;
 export const CREATED_MESSAGE = "API key created. Save it now - it cannot be retrieved again.";
 const optionalJson = <T extends z.ZodType>(schema: T) => ({ ...jsonBody(schema), required: false });
 
@@ -34,12 +36,12 @@ const revokeAll = createRoute({
   responses: responses(z.object({ revoked: z.number().int() }), "How many keys were revoked"),
 });
 const revoke = createRoute({
-  method: "delete", path: "/{id}", tags, security, middleware, summary: "Revoke one of your keys, optionally saying why",
+  method: "delete", path: "/{id}", tags, security, middleware: optionalBodyMiddleware, summary: "Revoke one of your keys, optionally saying why",
   request: { params: idParam, body: optionalJson(revokeInput) },
   responses: responses(z.null(), "Revoked"),
 });
 const roll = createRoute({
-  method: "post", path: "/{id}/roll", tags, security, middleware,
+  method: "post", path: "/{id}/roll", tags, security, middleware: optionalBodyMiddleware,
   summary: "Replace one of your keys with a new secret; the old one works for the grace period",
   request: { params: idParam, body: optionalJson(rollInput) },
   responses: { ...responses(rolledKeySchema, "The new key, shown this once", 201), 409: { description: "Already rotated" } },
