@@ -3,7 +3,7 @@ import { requireJwt } from "../../auth/principal.ts";
 import { reportLeakInput, revokeInput, rollInput } from "../../core/key-schemas.ts";
 import { createdKeySchema, createKeyInput, idParam, keyRecordSchema, keysQuery, rolledKeySchema } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
-import { jsonBody, responses } from "../envelope.ts";
+import { errorEnvelope, jsonBody, okEnvelope, responses } from "../envelope.ts";
 import { authenticate, emptyBodyIsNoBody } from "../middleware.ts";
 
 const tags = ["API keys"];
@@ -49,7 +49,14 @@ const roll = createRoute({
 const reportLeak = createRoute({
   method: "post", path: "/report-leak", tags, summary: "Report a leaked key (no authentication); a live one is revoked",
   request: { body: jsonBody(reportLeakInput) },
-  responses: { 202: { description: "Report received (the same answer whether or not the key existed)" } },
+  responses: {
+    202: {
+      description: "Report received (the same answer whether or not the key existed)",
+      content: { "application/json": { schema: okEnvelope(z.null()) } },
+    },
+    400: { description: "A body without a string key", content: { "application/json": { schema: errorEnvelope } } },
+    429: { description: "Too many reports from this address", content: { "application/json": { schema: errorEnvelope } } },
+  },
 });
 
 export const keyRoutes = new OpenAPIHono<AppEnv>()
