@@ -56,6 +56,18 @@ describe("POST /api/keys", () => {
     expect(h.core.deps.db.select().from(apiKeys).all()).toHaveLength(0);
   });
 
+  test("an unknown field (a misspelt allowedIps or expiresAt) is a 400 naming it, and mints no unfenced key", async () => {
+    const u = await h.signUp();
+    for (const body of [{ name: "k", allowedIPs: ["203.0.113.0/24"] }, { name: "k", expires_at: "2030-01-01T00:00:00Z" }]) {
+      const res = await h.request("/api/keys", { method: "POST", token: u.token, json: body });
+      expect(res.status).toBe(400);
+      const answer = await json(res);
+      expect(answer).toMatchObject({ success: false, code: "BAD_REQUEST", error: "Validation failed" });
+      expect(answer.details[0].message).toContain(Object.keys(body)[1]!);
+    }
+    expect(h.core.deps.db.select().from(apiKeys).all()).toHaveLength(0);
+  });
+
   test("only an admin may create a key with articles:write", async () => {
     const u = await h.signUp();
     const res = await h.request("/api/keys", { method: "POST", token: u.token, json: { name: "w", scopes: ["articles:write"] } });
