@@ -88,6 +88,17 @@ describe("POST /api/keys", () => {
     expect(h.core.deps.db.select().from(apiKeys).all()).toHaveLength(1);
   });
 
+  test("a key sent beside a JWT on a JWT-only route is ignored: the JWT decides, even when the key is unknown", async () => {
+    const u = await h.signUp();
+    const res = await h.request("/api/keys", { token: u.token, apiKey: "argus_not-a-key" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-ratelimit-limit")).toBeNull();
+    const keyOnly = await h.request("/api/keys", { apiKey: "argus_not-a-key" });
+    expect(await json(keyOnly)).toEqual({
+      success: false, error: "This route requires a JWT; API keys cannot be used here", code: "UNAUTHORIZED",
+    });
+  });
+
   test("50 concurrent creations are all persisted with distinct keys", async () => {
     const u = await h.signUp();
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => h.createKey(u.token, { name: `k${i}` })));
