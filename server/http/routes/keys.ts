@@ -9,8 +9,6 @@ import { authenticate, emptyBodyIsNoBody } from "../middleware.ts";
 const tags = ["API keys"];
 const security = [{ bearer: [] }];
 const middleware = authenticate({ keys: false, require: "jwt" });
-// Revoke and roll take an optional body: none, or an empty one with a JSON content type, means `{}`.
-const optionalBodyMiddleware = [middleware, emptyBodyIsNoBody] as const;
 export const CREATED_MESSAGE = "API key created. Save it now - it cannot be retrieved again.";
 const optionalJson = <T extends z.ZodType>(schema: T) => ({ ...jsonBody(schema), required: false });
 
@@ -36,12 +34,14 @@ const revokeAll = createRoute({
   responses: responses(z.object({ revoked: z.number().int() }), "How many keys were revoked"),
 });
 const revoke = createRoute({
-  method: "delete", path: "/{id}", tags, security, middleware: optionalBodyMiddleware, summary: "Revoke one of your keys, optionally saying why",
+  method: "delete", path: "/{id}", tags, security, summary: "Revoke one of your keys, optionally saying why",
+  // The body is optional: none, or an empty one with a JSON content type, means `{}` (so for roll below).
+  middleware: [middleware, emptyBodyIsNoBody] as const,
   request: { params: idParam, body: optionalJson(revokeInput) },
   responses: responses(z.null(), "Revoked"),
 });
 const roll = createRoute({
-  method: "post", path: "/{id}/roll", tags, security, middleware: optionalBodyMiddleware,
+  method: "post", path: "/{id}/roll", tags, security, middleware: [middleware, emptyBodyIsNoBody] as const,
   summary: "Replace one of your keys with a new secret; the old one works for the grace period",
   request: { params: idParam, body: optionalJson(rollInput) },
   responses: { ...responses(rolledKeySchema, "The new key, shown this once", 201), 409: { description: "Already rotated" } },
