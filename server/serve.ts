@@ -12,7 +12,18 @@ const QUIET_MS = 300;
 /** Listens until SIGTERM/SIGINT, then drains in-flight requests, flushes write-behind state and closes SQLite. */
 export function serve(core: Core, config: Config, opts: { reusePort?: boolean; onStopped?: (code: number) => void } = {}) {
   const { logger } = core.deps;
-  const app = createApp(core);
+  // Bun serves an imported HTML page (and the files it bundles from it) only from a route of its own, where no
+  // middleware runs and no header can be set. So the console (console/index.html) sits on a loopback listener of
+  // its own, and the app passes its answers on with the headers every answer carries (http/console-pages.ts).
+  // development: false serves the minified bundle without Bun's dev-mode inline script (the CSP forbids it).
+  const consoleFiles = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    development: false,
+    routes: { "/": consoleIndex },
+    fetch: () => new Response(null, { status: 404 }),
+  });
+  const app = createApp(core, { console: consoleFiles.url });
   core.audit.start();
   let inFlight = 0;
   let lastArrival = 0;
@@ -21,10 +32,7 @@ export function serve(core: Core, config: Config, opts: { reusePort?: boolean; o
     port: config.port,
     hostname: config.host,
     reusePort: opts.reusePort,
-    // The console (console/index.html and the chunks Bun bundles from it) at "/"; everything else is the app.
-    // development: false serves the minified bundle without Bun's dev-mode inline script (the CSP forbids it).
     development: false,
-    routes: { "/": consoleIndex },
     async fetch(req, srv) {
       inFlight++;
       lastArrival = performance.now();
@@ -64,6 +72,7 @@ export function serve(core: Core, config: Config, opts: { reusePort?: boolean; o
     logger.info("shutting down", { signal });
     // Answer everything already received: wait until no request is running and none has arrived for a moment.
     while (performance.now() < deadline && (inFlight > 0 || performance.now() - lastArrival < QUIET_MS)) await Bun.sleep(25);
+    void consoleFiles.stop(true);
     const drained = await Promise.race([
       server.stop(false).then(() => true),
       Bun.sleep(Math.max(0, deadline - performance.now())).then(() => false),

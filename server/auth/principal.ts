@@ -52,6 +52,8 @@ function resolve(core: Core, creds: Credentials): Principal | null | Promise<Pri
   const bearer = creds.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   if (creds.authorization && !bearer) throw unauthorized("Authorization header must be 'Bearer <token>'");
   if (bearer) {
+    // A common habit from other services; say where a key goes rather than call it a bad token.
+    if (bearer.startsWith("argus_")) throw unauthorized("API keys go in the X-API-Key header, not Authorization");
     const row = core.users.authenticateToken(bearer);
     return { userId: row.id, role: row.role, user: sharedUser(row), via: "jwt" };
   }

@@ -39,12 +39,13 @@ export const registerInput = z.object({
 export const loginInput = z.object({ email: emailSchema, password: z.string().min(1).max(256) });
 /** After a compromise: also revoke every API key of the caller (a key minted with a stolen session outlives it). */
 const revokeKeys = z.boolean().nullish();
+// Strict, like every key setting: a misspelt `revokeKeys` would otherwise be dropped and leave the keys live.
 export const changePasswordInput = z.object({
   currentPassword: z.string().min(1).max(256),
   newPassword: passwordSchema,
   revokeKeys,
-});
-export const logoutAllInput = z.object({ revokeKeys });
+}).strict();
+export const logoutAllInput = z.object({ revokeKeys }).strict();
 
 export const roleSchema = z.enum(["user", "admin"]);
 export const userSchema = z.object({
@@ -73,12 +74,13 @@ export const keysQuery = z.object({
 export const scopeSchema = z.enum(["articles:read", "articles:write"]);
 export type Scope = z.infer<typeof scopeSchema>;
 
+// Strict: a misspelt `allowedIps` or `expiresAt` would otherwise mint, without a word, a key with no fence or no end.
 export const createKeyInput = z.object({
   name: nameSchema,
   expiresAt: isoDate.nullish(),
   scopes: z.array(scopeSchema).min(1).max(2).nullish(),
   ...keySettings,
-});
+}).strict();
 
 export const keyRecordSchema = z.object({
   id: z.string(),

@@ -15,6 +15,7 @@ import { createFastPath } from "./fast-path.ts";
 import type { AddressSource } from "./clientip.ts";
 import { createRequestIds } from "../observability/request-id.ts";
 import { sameOriginMutations } from "./csrf.ts";
+import { consolePages } from "./console-pages.ts";
 import { landingRoutes } from "./landing.ts";
 import { authenticate } from "./middleware.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -30,7 +31,7 @@ const MAX_BODY = 1024 * 1024;
 const KEY_PATHS = ["/api/v1/*", "/api/auth/me"];
 
 /** The REST door plus tRPC at /trpc, over one core. */
-export function createApp(core: Core, opts: { fastPath?: boolean } = {}) {
+export function createApp(core: Core, opts: { fastPath?: boolean; console?: URL } = {}) {
   const { config, logger } = core.deps;
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
@@ -61,7 +62,8 @@ export function createApp(core: Core, opts: { fastPath?: boolean } = {}) {
   app.route("/api", auditRoutes);
   const trpc = mountTrpc(app, core);
   mountDocs(app);
-  app.route("/", landingRoutes);
+  // The server passes the console through (opts.console, server/serve.ts); without it, "/" is the landing page.
+  app.route("/", opts.console ? consolePages(opts.console) : landingRoutes);
 
   app.notFound(notFoundOrMethod(app));
   app.onError(onError(logger));

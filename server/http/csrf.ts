@@ -14,8 +14,9 @@ export const sameOriginMutations = (trustProxy: boolean) =>
     const cookieRoute = c.req.path === "/api/auth/session" || c.req.path.startsWith("/api/auth/session/");
     if (!cookieRoute && !hasSessionCookie(c)) return next();
     const origin = originOf(c, trustProxy);
-    // Browsers send Origin on every POST/PUT/DELETE; a cookie-holding mutation without one is not the console.
-    if (origin === "cross" || (origin === "none" && hasSessionCookie(c))) {
+    // Browsers send Origin on every POST/PUT/DELETE; a cookie-holding mutation without one is not the console,
+    // and the session routes exist only for the console (scripts sign in with POST /api/auth/login).
+    if (origin !== "same") {
       throw forbidden("Cross-origin request refused");
     }
     await next();

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from
 import { eq } from "drizzle-orm";
 import { sign } from "hono/jwt";
 import { users } from "../../db/schema.ts";
-import { createHarness, type Harness } from "../support/harness.ts";
+import { createHarness, listen, type Harness } from "../support/harness.ts";
 
 setDefaultTimeout(60_000); // per file: bun applies a preload's default to the first file only
 
@@ -75,6 +75,27 @@ describe("JWT verification", () => {
     const res = await h.request("/api/auth/me", { headers: { authorization: "Basic abc" } });
     expect(res.status).toBe(401);
     expect((await me("not.a.jwt")).status).toBe(401);
+  });
+
+  test("an API key sent as a bearer token gets 401 saying where keys go, on REST, the feed and tRPC", async () => {
+    const u = await h.signUp();
+    const { key } = await h.createKey(u.token);
+    const srv = listen(h);
+    try {
+      const sentence = "API keys go in the X-API-Key header, not Authorization";
+      const auth = { authorization: `Bearer ${key}` };
+      for (const path of ["/api/auth/me", "/api/v1/articles/latest"]) {
+        const res = await fetch(srv.url + path, { headers: auth });
+        expect(res.status).toBe(401);
+        expect(await res.json()).toEqual({ success: false, error: sentence, code: "UNAUTHORIZED" });
+        expect(res.headers.get("x-ratelimit-limit")).toBeNull(); // nothing was charged to the key
+      }
+      const trpc = await fetch(`${srv.url}/trpc/auth.me`, { headers: auth });
+      expect(trpc.status).toBe(401);
+      expect(((await trpc.json()) as any).error.json.message).toBe(sentence);
+    } finally {
+      srv.stop();
+    }
   });
 
   const nowSec = () => Math.floor(h.clock.now() / 1000);

@@ -103,6 +103,23 @@ describe("the session cookie as a credential", () => {
     expect(login.status).toBe(403);
   });
 
+  test("a session route without an Origin is refused 403: no cookie set, no account made", async () => {
+    await h.core.users.create({ email: "ada@example.com", password });
+    const calls: [string, string, unknown][] = [
+      ["POST", "/api/auth/session", { email: "ada@example.com", password }],
+      ["POST", "/api/auth/session/register", { email: "bob@example.com", password }],
+      ["DELETE", "/api/auth/session", undefined],
+    ];
+    for (const [method, path, body] of calls) {
+      const res = await h.request(path, { method, ...(body === undefined ? {} : { json: body }) });
+      expect(res.status).toBe(403);
+      expect(await json(res)).toEqual({ success: false, error: "Cross-origin request refused", code: "FORBIDDEN" });
+      expect(res.headers.get("set-cookie")).toBeNull();
+    }
+    const bob = await h.request("/api/auth/login", { method: "POST", json: { email: "bob@example.com", password } });
+    expect(bob.status).toBe(401);
+  });
+
   test("a mutation with the cookie but no Origin is refused", async () => {
     const { cookie } = await sessionFor();
     expect((await createKey(cookie, {})).status).toBe(403);

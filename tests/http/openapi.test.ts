@@ -121,3 +121,22 @@ describe("GET /api/openapi.json is fit for code generators", () => {
     for (const name of Object.keys(doc.components.headers).filter((n) => n !== "Retry-After")) expect(res.headers.has(name)).toBe(true);
   });
 });
+
+describe("POST /api/keys/report-leak in the document", () => {
+  test("declares the 400 and the 429 (with Retry-After) it answers, in the envelope, beside its 202", async () => {
+    const op = doc.paths["/api/keys/report-leak"].post;
+    const report = (json: unknown) => h.request("/api/keys/report-leak", { method: "POST", json, headers: { "x-forwarded-for": "203.0.113.9" } });
+    expect((await report({ key: 7 })).status).toBe(400);
+    let last = await report({ key: "argus_nothing" });
+    for (let i = 0; i < 25 && last.status === 202; i++) last = await report({ key: "argus_nothing" });
+    expect(last.status).toBe(429);
+    expect(last.headers.get("retry-after")).toMatch(/^\d+$/);
+
+    expect(Object.keys(op.responses).sort()).toEqual(["202", "400", "429"]);
+    expect(op.responses["202"].content["application/json"].schema.properties.data).toEqual({ type: "null" });
+    for (const status of ["400", "429"]) {
+      expect(op.responses[status].content["application/json"].schema.properties.code).toBeDefined();
+    }
+    expect(op.responses["429"].headers["Retry-After"]).toEqual({ $ref: "#/components/headers/Retry-After" });
+  });
+});

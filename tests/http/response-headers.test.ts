@@ -112,6 +112,16 @@ describe("every answer kind carries the same headers", () => {
     expectFramed(wrong, { ...JSON_TYPE, allow: "POST" });
   });
 
+  test("no CORS: a preflight from another origin is a 405 with Allow, and no answer names Access-Control-*", async () => {
+    const cross = { origin: "https://app.example", "access-control-request-method": "GET", "access-control-request-headers": "x-api-key" };
+    const preflight = await get("/api/v1/articles/latest", cross, { method: "OPTIONS" });
+    expect(preflight.status).toBe(405);
+    expectFramed(preflight, { ...JSON_TYPE, allow: /\bGET\b/ });
+    const read = await get("/api/v1/articles/latest", { origin: "https://app.example", "x-api-key": key });
+    expect(read.status).toBe(200);
+    expect([...read.headers.keys()].filter((k) => k.startsWith("access-control-"))).toEqual([]);
+  });
+
   test("415 and 413 from the body checks", async () => {
     const type = await get("/api/auth/login", { "content-type": "text/plain" }, { method: "POST", body: "x" });
     expect(type.status).toBe(415);

@@ -105,6 +105,23 @@ describe("PUT /api/admin/api-keys/:id", () => {
     expect(await json(res)).toEqual({ success: false, error: "API key not found", code: "NOT_FOUND" });
   });
 
+  test("a revoked key cannot be changed or rolled (404, unchanged), though GET shows it; DELETE still removes it", async () => {
+    const admin = await h.signUp("admin");
+    const u = await h.signUp();
+    const k = await h.createKey(u.token);
+    await h.request(`/api/keys/${k.id}`, { method: "DELETE", token: u.token });
+    const before = keyRow(k.id);
+    expect((await h.request(`/api/admin/api-keys/${k.id}`, { token: admin.token })).status).toBe(200);
+    const put = await h.request(`/api/admin/api-keys/${k.id}`, { method: "PUT", token: admin.token, json: { isActive: true, rateLimit: 5 } });
+    expect(await json(put)).toEqual({ success: false, error: "API key not found", code: "NOT_FOUND" });
+    const roll = await h.request(`/api/admin/api-keys/${k.id}/roll`, { method: "POST", token: admin.token });
+    expect(roll.status).toBe(404);
+    expect(keyRow(k.id)).toEqual(before);
+    expect((await json(await h.request("/api/auth/me", { apiKey: k.key }))).error).toBe("API key has been revoked");
+    expect((await h.request(`/api/admin/api-keys/${k.id}`, { method: "DELETE", token: admin.token })).status).toBe(200);
+    expect(h.core.deps.db.select().from(apiKeys).where(eq(apiKeys.id, k.id)).get()).toBeUndefined();
+  });
+
   test("rateLimit 1 and 100000 are accepted and show in X-RateLimit-Limit on the key's next request", async () => {
     const admin = await h.signUp("admin");
     const u = await h.signUp();

@@ -56,6 +56,18 @@ describe("POST /api/keys", () => {
     expect(h.core.deps.db.select().from(apiKeys).all()).toHaveLength(0);
   });
 
+  test("an unknown field (a misspelt allowedIps or expiresAt) is a 400 naming it, and mints no unfenced key", async () => {
+    const u = await h.signUp();
+    for (const body of [{ name: "k", allowedIPs: ["203.0.113.0/24"] }, { name: "k", expires_at: "2030-01-01T00:00:00Z" }]) {
+      const res = await h.request("/api/keys", { method: "POST", token: u.token, json: body });
+      expect(res.status).toBe(400);
+      const answer = await json(res);
+      expect(answer).toMatchObject({ success: false, code: "BAD_REQUEST", error: "Validation failed" });
+      expect(answer.details[0].message).toContain(Object.keys(body)[1]!);
+    }
+    expect(h.core.deps.db.select().from(apiKeys).all()).toHaveLength(0);
+  });
+
   test("only an admin may create a key with articles:write", async () => {
     const u = await h.signUp();
     const res = await h.request("/api/keys", { method: "POST", token: u.token, json: { name: "w", scopes: ["articles:write"] } });
@@ -74,6 +86,17 @@ describe("POST /api/keys", () => {
       expect(res.status).toBe(401);
     }
     expect(h.core.deps.db.select().from(apiKeys).all()).toHaveLength(1);
+  });
+
+  test("a key sent beside a JWT on a JWT-only route is ignored: the JWT decides, even when the key is unknown", async () => {
+    const u = await h.signUp();
+    const res = await h.request("/api/keys", { token: u.token, apiKey: "argus_not-a-key" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-ratelimit-limit")).toBeNull();
+    const keyOnly = await h.request("/api/keys", { apiKey: "argus_not-a-key" });
+    expect(await json(keyOnly)).toEqual({
+      success: false, error: "This route requires a JWT; API keys cannot be used here", code: "UNAUTHORIZED",
+    });
   });
 
   test("50 concurrent creations are all persisted with distinct keys", async () => {

@@ -125,6 +125,27 @@ describe("revokeKeys: true with a password change or logout everywhere", () => {
   });
 });
 
+describe("a misspelt revokeKeys is refused, not ignored", () => {
+  test("PUT /api/auth/password and POST /api/auth/logout-all answer 400 naming the field; sessions and keys stay", async () => {
+    const { u, keys } = await setup();
+    const change = { currentPassword: u.password, newPassword: "an even better one", revoke_keys: true };
+    const calls: [string, string, unknown][] = [
+      ["/api/auth/password", "PUT", change], ["/api/auth/logout-all", "POST", { revokekeys: true }],
+    ];
+    for (const [path, method, body] of calls) {
+      const res = await h.request(path, { method, token: u.token, json: body });
+      expect(res.status).toBe(400);
+      const answer = await json(res);
+      expect(answer).toMatchObject({ success: false, code: "BAD_REQUEST", details: [{ field: "(body)" }] });
+      expect(answer.details[0].message).toMatch(/revoke_?keys/);
+    }
+    expect((await h.request("/api/auth/me", { token: u.token })).status).toBe(200);
+    for (const k of keys) expect((await me(k.key)).status).toBe(200);
+    const login = await h.request("/api/auth/login", { method: "POST", json: { email: u.email, password: u.password } });
+    expect(login.status).toBe(200); // the password did not change
+  });
+});
+
 describe("tRPC: keys.revokeAll, auth.logoutAll and auth.changePassword with revokeKeys", () => {
   test("the same outcomes as REST", async () => {
     const srv = listen(h);

@@ -44,6 +44,28 @@ describe("DELETE /api/keys/:id with a reason", () => {
     expect((await json(again)).error).toBe("API key has been revoked");
   });
 
+  test("an empty body sent with a JSON content type is no body: revoked, reason null", async () => {
+    const u = await h.signUp();
+    const k = await h.createKey(u.token);
+    const res = await h.request(`/api/keys/${k.id}`, {
+      method: "DELETE", token: u.token, headers: { "content-type": "application/json" }, body: "",
+    });
+    expect(await json(res)).toEqual({ success: true, data: null, message: "API key revoked" });
+    expect(row(k.id)).toMatchObject({ revokedReason: null, revokedAt: new Date(h.clock.now()) });
+    expect((await json(await h.request("/api/auth/me", { apiKey: k.key }))).error).toBe("API key has been revoked");
+  });
+
+  test("revoking a revoked key again is 404 API key not found; the first time and reason stay", async () => {
+    const u = await h.signUp();
+    const k = await h.createKey(u.token);
+    await h.request(`/api/keys/${k.id}`, { method: "DELETE", token: u.token, json: { reason: "first" } });
+    h.clock.advance(1_000);
+    const again = await h.request(`/api/keys/${k.id}`, { method: "DELETE", token: u.token, json: { reason: "second" } });
+    expect(again.status).toBe(404);
+    expect(await json(again)).toEqual({ success: false, error: "API key not found", code: "NOT_FOUND" });
+    expect(row(k.id)).toMatchObject({ revokedReason: "first", revokedAt: new Date(h.clock.now() - 1_000) });
+  });
+
   test("a bad reason or an unknown field is a 400 and revokes nothing", async () => {
     const u = await h.signUp();
     const k = await h.createKey(u.token);

@@ -78,6 +78,19 @@ describe("POST /api/keys/:id/roll", () => {
     expect((await me((await json(res)).data.key)).status).toBe(200);
   });
 
+  test("an empty body sent with a JSON content type is no body, on the user's and the admin's roll", async () => {
+    const admin = await h.signUp("admin");
+    const u = await h.signUp();
+    const empty = { headers: { "content-type": "application/json" }, body: "" };
+    for (const [path, token] of [["/api/keys", u.token], ["/api/admin/api-keys", admin.token]] as const) {
+      const k = await h.createKey(u.token);
+      const res = await h.request(`${path}/${k.id}/roll`, { method: "POST", token, ...empty });
+      expect(res.status).toBe(201);
+      expect((await json(res)).data).toMatchObject({ rotatedFrom: k.id, previous: { id: k.id, rotatedTo: expect.any(String) } });
+      expect((await json(await me(k.key))).error).toBe("API key has been rotated");
+    }
+  });
+
   test("rolling a rolled key is a 409, in its grace period and after; its successor rolls", async () => {
     const u = await h.signUp();
     const k = await h.createKey(u.token);

@@ -7,7 +7,7 @@ import {
 } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody, responses } from "../envelope.ts";
-import { authenticate } from "../middleware.ts";
+import { authenticate, emptyBodyIsNoBody } from "../middleware.ts";
 import { CREATED_MESSAGE } from "./keys.ts";
 
 const security = [{ bearer: [] }];
@@ -31,6 +31,7 @@ const updateKey = createRoute({
 });
 const rollKey = createRoute({
   ...keys, method: "post", path: "/api-keys/{id}/roll", summary: "Replace any key with a new secret, with an overlap",
+  middleware: [middleware, emptyBodyIsNoBody] as const, // the body is optional: an empty one means `{}`
   request: { params: idParam, body: { ...jsonBody(rollInput), required: false } },
   responses: { ...responses(rolledKeySchema, "The new key, shown this once", 201), 409: { description: "Already rotated" } },
 });

@@ -3,8 +3,8 @@ import { requireJwt } from "../../auth/principal.ts";
 import { reportLeakInput, revokeInput, rollInput } from "../../core/key-schemas.ts";
 import { createdKeySchema, createKeyInput, idParam, keyRecordSchema, keysQuery, rolledKeySchema } from "../../core/schemas.ts";
 import type { AppEnv } from "../env.ts";
-import { jsonBody, responses } from "../envelope.ts";
-import { authenticate } from "../middleware.ts";
+import { errorEnvelope, jsonBody, okEnvelope, responses } from "../envelope.ts";
+import { authenticate, emptyBodyIsNoBody } from "../middleware.ts";
 
 const tags = ["API keys"];
 const security = [{ bearer: [] }];
@@ -34,12 +34,14 @@ const revokeAll = createRoute({
   responses: responses(z.object({ revoked: z.number().int() }), "How many keys were revoked"),
 });
 const revoke = createRoute({
-  method: "delete", path: "/{id}", tags, security, middleware, summary: "Revoke one of your keys, optionally saying why",
+  method: "delete", path: "/{id}", tags, security, summary: "Revoke one of your keys, optionally saying why",
+  // The body is optional: none, or an empty one with a JSON content type, means `{}` (so for roll below).
+  middleware: [middleware, emptyBodyIsNoBody] as const,
   request: { params: idParam, body: optionalJson(revokeInput) },
   responses: responses(z.null(), "Revoked"),
 });
 const roll = createRoute({
-  method: "post", path: "/{id}/roll", tags, security, middleware,
+  method: "post", path: "/{id}/roll", tags, security, middleware: [middleware, emptyBodyIsNoBody] as const,
   summary: "Replace one of your keys with a new secret; the old one works for the grace period",
   request: { params: idParam, body: optionalJson(rollInput) },
   responses: { ...responses(rolledKeySchema, "The new key, shown this once", 201), 409: { description: "Already rotated" } },
@@ -47,7 +49,14 @@ const roll = createRoute({
 const reportLeak = createRoute({
   method: "post", path: "/report-leak", tags, summary: "Report a leaked key (no authentication); a live one is revoked",
   request: { body: jsonBody(reportLeakInput) },
-  responses: { 202: { description: "Report received (the same answer whether or not the key existed)" } },
+  responses: {
+    202: {
+      description: "Report received (the same answer whether or not the key existed)",
+      content: { "application/json": { schema: okEnvelope(z.null()) } },
+    },
+    400: { description: "A body without a string key", content: { "application/json": { schema: errorEnvelope } } },
+    429: { description: "Too many reports from this address", content: { "application/json": { schema: errorEnvelope } } },
+  },
 });
 
 export const keyRoutes = new OpenAPIHono<AppEnv>()
