@@ -49,8 +49,11 @@ const envelopes = new WeakMap<object, { meta: unknown; text: string }>();
 export function bodyText(body: unknown): string {
   const data = (body as { data?: unknown } | null)?.data;
   if (!isShared(data)) return JSON.stringify(body);
-  const { success, meta, ...rest } = body as { success?: unknown; meta?: unknown };
-  if (success !== true || (meta !== undefined && !isShared(meta)) || Object.keys(rest).length !== 1) {
+  const { success, meta } = body as { success?: unknown; meta?: unknown };
+  // Exactly `success`, `data` and perhaps `meta` (counted, not copied: this runs on every such answer).
+  let fields = 0;
+  for (const _ in body as object) fields++;
+  if (success !== true || (meta !== undefined && !isShared(meta)) || fields !== ("meta" in (body as object) ? 3 : 2)) {
     return JSON.stringify(body);
   }
   const hit = envelopes.get(data);
