@@ -106,7 +106,7 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
   const formats = new Map<HotCall, Format>();
   const formatOf = (call: HotCall, door: TrpcDoor): Format => {
     let format = formats.get(call);
-    if (!format) formats.set(call, (format = { ...door.format(call.procedure, call.batch), writesAfterSettling: true }));
+    if (!format) formats.set(call, (format = door.format(call.procedure, call.batch)));
     return format;
   };
 

@@ -35,6 +35,8 @@ export type CallFormat = {
   ok(data: unknown): string;
   failed(cause: unknown, req: Request): CallFailure;
   extra: readonly [string, string][];
+  /** answer() settles the calls before it writes their results; a result it cannot write rejects the answer. */
+  writesAfterSettling: true;
 };
 export type CallFailure = { status: number; text: string; retryAfter?: number; failure: { code: string; reason: string } };
 
@@ -171,6 +173,7 @@ export function directQueries(opts: DirectOptions) {
         };
       },
       extra: [VARY],
+      writesAfterSettling: true,
     };
   }
 
