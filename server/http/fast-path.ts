@@ -68,14 +68,8 @@ const HOT_TRPC = hotTrpcCalls();
 export const isHotTrpcCall = (target: string) => HOT_TRPC.has(target);
 
 /** How a door writes a hot route's outcome: the REST envelope here, tRPC's shapes from trpc/direct.ts. */
-type Format = Pick<CallFormat, "ok"> & {
+type Format = Pick<CallFormat, "ok"> & Partial<Pick<CallFormat, "extra" | "writesAfterSettling">> & {
   failed(cause: unknown, req: Request, requestId: string, route: string): Failed;
-  extra?: readonly [string, string][];
-  /**
-   * tRPC's door settles the call before it writes the result, and a result it cannot write rejects its answer,
-   * which the app's onError answers (the opaque 500, without the call's headers; see trpcQuery). REST writes first.
-   */
-  writesAfterSettling?: true;
 };
 type Failed = { status: number; text: string; retryAfter?: number; error?: AppError; failure?: { code: string; reason: string } };
 
@@ -137,12 +131,11 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
         return res;
       },
       (e) => {
-        const requestId = c.get("requestId");
-        // The app's onError names the route by routePattern(c, () => null), which never names a tRPC path.
-        const error = internal(e, requestId, UNMATCHED);
-        c.error = error;
-        record?.(c, "GET", door.route(path) ?? UNMATCHED, error.status, (performance.now() - started) / 1000);
-        return jsonResponse(JSON.stringify(errorBody(error)), error.status, requestId);
+        const observed = (error: AppError) => {
+          c.error = error;
+          return c;
+        };
+        return unhandled(e, c.get("requestId"), observed, door.route(path) ?? UNMATCHED, started);
       },
     );
   }
@@ -195,9 +188,7 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
       try {
         text = format.ok(data);
       } catch (e) {
-        const error = internal(e, requestId, UNMATCHED);
-        record?.(new Facts(requestId, principal, clientIp, error, undefined) as unknown as Observed, "GET", route, error.status, (performance.now() - started) / 1000);
-        return jsonResponse(JSON.stringify(errorBody(error)), error.status, requestId);
+        return unhandled(e, requestId, (error) => new Facts(requestId, principal, clientIp, error, undefined) as unknown as Observed, route, started);
       }
     }
     const res = jsonResponse(text, status, requestId);
@@ -209,6 +200,17 @@ export function createFastPath(core: Core, requestIds: (incoming: string | undef
     const facts = new Facts(requestId, principal, clientIp, failed?.error, failed?.failure);
     record?.(facts as unknown as Observed, "GET", route, status, (performance.now() - started) / 1000);
     return res;
+  }
+
+  /**
+   * A tRPC answer that could not be written: the app's onError answers it (the opaque 500, none of the call's
+   * headers) and names no route in its log line (routePattern(c, () => null) never names a tRPC path); the access
+   * log reads `observed(error)`.
+   */
+  function unhandled(e: unknown, requestId: string, observed: (error: AppError) => Observed, route: string, started: number): Response {
+    const error = internal(e, requestId, UNMATCHED);
+    record?.(observed(error), "GET", route, error.status, (performance.now() - started) / 1000);
+    return jsonResponse(JSON.stringify(errorBody(error)), error.status, requestId);
   }
 
   /** An unexpected error: logged as the app's onError logs it, answered as the opaque 500. */

@@ -38,7 +38,6 @@ export function jsonResponse(text: string, status: number, requestId: string): R
   return res;
 }
 
-
 // Envelope texts of shared data (the cached feed pages: the same objects until the database changes), by data.
 const envelopes = new WeakMap<object, { meta: unknown; text: string }>();
 
